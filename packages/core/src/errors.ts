@@ -1,0 +1,248 @@
+/**
+ * The error classes Portcullis raises. Every one carries what a framework needs to answer the request
+ * the way RFC 6750 §3 says: `status`, `code`, a short fixed `description`, the `headers` (with the
+ * `WWW-Authenticate` challenge) and `expose`. None of them ever holds the token or key material.
+ */
+import { formatChallenge } from './challenge.js';
+
+/** The stable codes of {@link AuthError}; `switch (err.code)` narrows to the subclass. */
+export type AuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'credentials_required'
+  | 'insufficient_scope'
+  | 'keys_unavailable';
+
+/**
+ * Why a request was refused, finer than {@link AuthErrorCode}. Stable: safe to count in metrics and to
+ * log (it never includes the token).
+ */
+export type RejectReason =
+  // the request
+  | 'credentials_missing'
+  | 'malformed_authorization'
+  | 'multiple_credentials'
+  | 'unsupported_credential_location'
+  // the JWS
+  | 'token_too_large'
+  | 'malformed_token'
+  | 'malformed_header'
+  | 'malformed_payload'
+  | 'unsupported_crit'
+  | 'unencoded_payload'
+  | 'algorithm_not_allowed'
+  | 'unknown_key'
+  | 'key_mismatch'
+  | 'invalid_signature'
+  // the claims
+  | 'invalid_type'
+  | 'invalid_issuer'
+  | 'invalid_audience'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'too_old'
+  | 'custom_validation_failed'
+  // after verification
+  | 'insufficient_scope'
+  | 'keys_unavailable';
+
+/** The JSON body adapters answer with. */
+export interface ErrorBody {
+  error: string;
+  error_description: string;
+}
+
+interface AuthErrorInit {
+  reason: RejectReason;
+  description: string;
+  realm?: string | undefined;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error Portcullis raises on purpose. Catch it to render your own answer.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifier.verify(token);
+ * } catch (err) {
+ *   if (err instanceof AuthError) res.status(err.status).set(err.headers).json(err.toJSON());
+ *   else throw err;
+ * }
+ * ```
+ */
+export abstract class AuthError extends Error {
+  abstract readonly code: AuthErrorCode;
+  abstract readonly status: 400 | 401 | 403 | 503;
+  /** A short fixed sentence, safe to send to the client. */
+  readonly description: string;
+  /** Finer cause of the refusal, for logs and metrics. */
+  readonly reason: RejectReason;
+  /** The configured realm, if any, echoed in the challenge. */
+  readonly realm: string | undefined;
+  /** Koa and `http-errors` read this: the message may be shown to the client. */
+  readonly expose = true;
+
+  constructor(init: AuthErrorInit) {
+    super(init.description, init.cause === undefined ? undefined : { cause: init.cause });
+    this.description = init.description;
+    this.reason = init.reason;
+    this.realm = init.realm;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  /** The HTTP status, for frameworks that read `statusCode`. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** Response headers: the `WWW-Authenticate` challenge, and `Retry-After` for a 503. */
+  abstract get headers(): Record<string, string>;
+
+  /** The response body: `{ error, error_description }`. */
+  toJSON(): ErrorBody {
+    return { error: this.code, error_description: this.description };
+  }
+}
+
+/**
+ * 400: the request is malformed (RFC 6750 §3.1 `invalid_request`): a `Bearer` scheme without a valid
+ * token, two `Authorization` headers, or a token in more than one place.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof InvalidRequestError) console.warn('bad request', err.reason);
+ * ```
+ */
+export class InvalidRequestError extends AuthError {
+  readonly code = 'invalid_request' as const;
+  readonly status = 400 as const;
+  get headers(): Record<string, string> {
+    return {
+      'WWW-Authenticate': formatChallenge({
+        realm: this.realm,
+        error: this.code,
+        error_description: this.description,
+      }),
+    };
+  }
+}
+
+/**
+ * 401: the token itself is unacceptable (RFC 6750 §3.1 `invalid_token`): its signature, algorithm,
+ * key, issuer, audience, lifetime, type or shape.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof InvalidTokenError && err.reason === 'expired') metrics.expired.inc();
+ * ```
+ */
+export class InvalidTokenError extends AuthError {
+  readonly code = 'invalid_token' as const;
+  readonly status = 401 as const;
+  get headers(): Record<string, string> {
+    return {
+      'WWW-Authenticate': formatChallenge({
+        realm: this.realm,
+        error: this.code,
+        error_description: this.description,
+      }),
+    };
+  }
+}
+
+/**
+ * 401 without an error code: the request carries no credential at all (or only another scheme such
+ * as `Basic`). RFC 6750 §3.1 says such a challenge should not include an error code.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof CredentialsRequiredError) res.redirect('/login');
+ * ```
+ */
+export class CredentialsRequiredError extends AuthError {
+  readonly code = 'credentials_required' as const;
+  readonly status = 401 as const;
+  constructor(realm?: string) {
+    super({ reason: 'credentials_missing', description: 'authentication required', realm });
+  }
+  get headers(): Record<string, string> {
+    return { 'WWW-Authenticate': formatChallenge({ realm: this.realm }) };
+  }
+}
+
+/**
+ * 403: the token is valid but lacks the scopes the route requires (RFC 6750 §3.1
+ * `insufficient_scope`). The challenge's `scope` attribute names what is required.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof InsufficientScopeError) console.warn('needs', err.requiredScopes);
+ * ```
+ */
+export class InsufficientScopeError extends AuthError {
+  readonly code = 'insufficient_scope' as const;
+  readonly status = 403 as const;
+  /** The scopes the route asked for (all of them, or any one of them: see `mode`). */
+  readonly requiredScopes: readonly string[];
+  readonly mode: 'all' | 'any';
+  constructor(requiredScopes: readonly string[], mode: 'all' | 'any', realm?: string) {
+    super({
+      reason: 'insufficient_scope',
+      description: mode === 'all' ? 'the token lacks a required scope' : 'the token has none of the accepted scopes',
+      realm,
+    });
+    this.requiredScopes = requiredScopes;
+    this.mode = mode;
+  }
+  get headers(): Record<string, string> {
+    return {
+      'WWW-Authenticate': formatChallenge({
+        realm: this.realm,
+        error: this.code,
+        error_description: this.description,
+        scope: this.requiredScopes.join(' '),
+      }),
+    };
+  }
+}
+
+/**
+ * 503: the issuer's signing keys could not be obtained and no usable cached key exists. The answer
+ * carries `Retry-After` and no challenge: the client's credential was not judged.
+ *
+ * @example
+ * ```ts
+ * verifier.on('keys_unavailable', (e) => log.error(e, 'JWKS unreachable'));
+ * ```
+ */
+export class KeysUnavailableError extends AuthError {
+  readonly code = 'keys_unavailable' as const;
+  readonly status = 503 as const;
+  /** Seconds the client should wait before retrying. */
+  readonly retryAfter: number;
+  constructor(init: { retryAfter: number; cause?: unknown; realm?: string | undefined }) {
+    super({
+      reason: 'keys_unavailable',
+      description: 'the signing keys are temporarily unavailable',
+      realm: init.realm,
+      cause: init.cause,
+    });
+    this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
+  }
+  get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfter) };
+  }
+}
+
+/** Narrows an unknown value to an {@link AuthError}. */
+export function isAuthError(value: unknown): value is AuthError {
+  return value instanceof AuthError;
+}

@@ -1,0 +1,98 @@
+/** Public types shared by the verifier, the adapters and users. */
+
+/** What core needs from an HTTP request. Adapters build it from their framework's request. */
+export interface RequestDescriptor {
+  method: string;
+  /** The request target as received, e.g. `/orders?limit=10`. */
+  url: string;
+  /** Node's lower-cased header map (`IncomingMessage.headers`). */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Node's `IncomingMessage.rawHeaders`, to see repeated `Authorization` lines Node would fold. */
+  rawHeaders?: readonly string[] | undefined;
+  /** The parsed form body, when the app parsed one and `allowFormBodyToken` is on. */
+  body?: unknown;
+}
+
+/** The JOSE header of a verified token. */
+export interface JwtHeader {
+  alg: string;
+  kid?: string;
+  typ?: string;
+  [name: string]: unknown;
+}
+
+/** Registered JWT claims (RFC 7519 §4.1) and the RFC 9068 / RFC 8693 ones resource servers read. */
+export interface StandardClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  client_id?: string;
+  scope?: string;
+  scp?: string | string[];
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
+}
+
+/**
+ * Declare your own claims once, by declaration merging, and they are typed on every `AccessToken`:
+ *
+ * @example
+ * ```ts
+ * declare module '@portcullis/core' {
+ *   interface CustomClaims { tenant_id: string }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface CustomClaims {}
+
+/** The claims of a verified token: standard claims, your {@link CustomClaims}, and anything else. */
+export type JwtClaims = StandardClaims & CustomClaims & { [name: string]: unknown };
+
+/**
+ * A verified access token, as handed to route handlers (`req.auth`, `request.auth`, `ctx.state.auth`).
+ *
+ * @example
+ * ```ts
+ * const auth = await verifier.verify(token);
+ * auth.scopes.includes('orders:read');
+ * ```
+ */
+export interface AccessToken<C extends object = JwtClaims> {
+  /** The compact JWS as received. Do not log it. */
+  token: string;
+  header: JwtHeader;
+  claims: C & StandardClaims;
+  /** Granted scopes, from `scope`, `scp` and any configured claim; unique, in order of appearance. */
+  scopes: readonly string[];
+  subject: string | undefined;
+  clientId: string | undefined;
+  issuer: string;
+  /** The `aud` claim as a list. */
+  audience: readonly string[];
+  /** `exp` as a Date. */
+  expiresAt: Date;
+}
+
+/** A scope requirement: every scope of `allOf`, and at least one of `anyOf`. */
+export interface ScopeRequirement {
+  allOf?: readonly string[] | undefined;
+  anyOf?: readonly string[] | undefined;
+}
+
+/** Asymmetric JWS algorithms Portcullis verifies with `node:crypto`. */
+export type AsymmetricAlgorithm =
+  | 'RS256' | 'RS384' | 'RS512'
+  | 'PS256' | 'PS384' | 'PS512'
+  | 'ES256' | 'ES384' | 'ES512'
+  | 'EdDSA' | 'Ed25519';
+
+/** HMAC algorithms, only with an explicitly configured `secret`. */
+export type SymmetricAlgorithm = 'HS256' | 'HS384' | 'HS512';
+
+export type Algorithm = AsymmetricAlgorithm | SymmetricAlgorithm;

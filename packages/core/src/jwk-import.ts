@@ -1,0 +1,148 @@
+/**
+ * Turns one JWKS entry into a public `KeyObject`, or skips it. Only asymmetric signature keys are kept:
+ * a JWKS is public, so a symmetric (`oct`) key found there is never trusted.
+ */
+import { createPublicKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+/** A public signature key from a JWKS, imported once and reused for every token it verifies. */
+export interface VerificationKey {
+  readonly kid: string | undefined;
+  readonly kty: 'RSA' | 'EC' | 'OKP';
+  /** The curve of an EC or OKP key. */
+  readonly crv: string | undefined;
+  /** The JWK's `alg` when present (already checked to suit the key type and curve). */
+  readonly alg: string | undefined;
+  /** The public key, imported once per JWK. */
+  readonly keyObject: KeyObject;
+  /** The modulus length of an RSA key. */
+  readonly modulusBits?: number;
+}
+
+/** RSA keys shorter than this are skipped, as `jose` and RFC 7518 §3.3 require. */
+export const MIN_RSA_MODULUS_BITS = 2048;
+/** RSA keys longer than this are skipped: verifying with them costs too much for no security gain. */
+export const MAX_RSA_MODULUS_BITS = 16_384;
+
+const EC_CURVES: ReadonlySet<string> = new Set(['P-256', 'P-384', 'P-521']);
+const OKP_CURVES: ReadonlySet<string> = new Set(['Ed25519', 'Ed448']);
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Imports one JWK as a {@link VerificationKey}, or returns `undefined` when it is not a usable public
+ * signature key: not an object; `kty` other than RSA, EC or OKP; `use` other than `sig`; `key_ops`
+ * without `verify`; an unsupported curve (EC: P-256, P-384, P-521; OKP: Ed25519, Ed448); an RSA
+ * modulus under 2048 bits; a non-string `kid` or `alg`; an `alg` that does not fit the key; or
+ * members that do not form a valid key. Private members are ignored: only the public ones are read.
+ *
+ * @example
+ * ```ts
+ * const keys = jwks.keys.map(importVerificationKey).filter((k) => k !== undefined);
+ * ```
+ */
+export function importVerificationKey(jwk: unknown): VerificationKey | undefined {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return undefined;
+  const member = (name: string): unknown => (Object.hasOwn(jwk, name) ? (jwk as Record<string, unknown>)[name] : undefined);
+
+  const kty = member('kty');
+  const kid = member('kid');
+  const alg = member('alg');
+  const use = member('use');
+  const keyOps = member('key_ops');
+  if (kid !== undefined && typeof kid !== 'string') return undefined;
+  if (alg !== undefined && typeof alg !== 'string') return undefined;
+  if (use !== undefined && use !== 'sig') return undefined;
+  if (keyOps !== undefined && !(Array.isArray(keyOps) && keyOps.includes('verify'))) return undefined;
+
+  let publicJwk: Record<string, string>;
+  let crv: string | undefined;
+  switch (kty) {
+    case 'RSA': {
+      const n = member('n');
+      const e = member('e');
+      if (!isBase64url(n) || !isBase64url(e)) return undefined;
+      publicJwk = { kty, n, e };
+      break;
+    }
+    case 'EC': {
+      const c = member('crv');
+      const x = member('x');
+      const y = member('y');
+      if (typeof c !== 'string' || !EC_CURVES.has(c) || !isBase64url(x) || !isBase64url(y)) return undefined;
+      crv = c;
+      publicJwk = { kty, crv: c, x, y };
+      break;
+    }
+    case 'OKP': {
+      const c = member('crv');
+      const x = member('x');
+      if (typeof c !== 'string' || !OKP_CURVES.has(c) || !isBase64url(x)) return undefined;
+      crv = c;
+      publicJwk = { kty, crv: c, x };
+      break;
+    }
+    default:
+      return undefined;
+  }
+  if (alg !== undefined && !algorithmFits(alg, kty, crv)) return undefined;
+
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: publicJwk, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+
+  if (kty === 'RSA') {
+    const bits = keyObject.asymmetricKeyDetails?.modulusLength;
+    if (bits === undefined || bits < MIN_RSA_MODULUS_BITS || bits > MAX_RSA_MODULUS_BITS) return undefined;
+    return Object.freeze({ kid, kty, crv, alg, keyObject, modulusBits: bits });
+  }
+  return Object.freeze({ kid, kty, crv, alg, keyObject });
+}
+
+/**
+ * A string naming the public members of a JWK, so that an unchanged key can keep its `KeyObject`
+ * across refreshes. `undefined` when the value is not an object.
+ */
+export function jwkFingerprint(jwk: unknown): string | undefined {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return undefined;
+  const record = jwk as Record<string, unknown>;
+  const parts = ['kty', 'crv', 'n', 'e', 'x', 'y', 'kid', 'alg', 'use'].map((name) => {
+    const value = Object.hasOwn(record, name) ? record[name] : undefined;
+    return typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
+  });
+  const ops = Object.hasOwn(record, 'key_ops') ? JSON.stringify(record['key_ops']) : '';
+  return `${parts.join('.')}.${ops}`;
+}
+
+function isBase64url(value: unknown): value is string {
+  return typeof value === 'string' && BASE64URL.test(value);
+}
+
+/** Whether a JWK `alg` names a JWS signature algorithm this key can verify. */
+function algorithmFits(alg: string, kty: 'RSA' | 'EC' | 'OKP', crv: string | undefined): boolean {
+  switch (alg) {
+    case 'RS256':
+    case 'RS384':
+    case 'RS512':
+    case 'PS256':
+    case 'PS384':
+    case 'PS512':
+      return kty === 'RSA';
+    case 'ES256':
+      return kty === 'EC' && crv === 'P-256';
+    case 'ES384':
+      return kty === 'EC' && crv === 'P-384';
+    case 'ES512':
+      return kty === 'EC' && crv === 'P-521';
+    case 'EdDSA':
+      return kty === 'OKP';
+    case 'Ed25519':
+      return kty === 'OKP' && crv === 'Ed25519';
+    case 'Ed448':
+      return kty === 'OKP' && crv === 'Ed448';
+    default:
+      return false;
+  }
+}

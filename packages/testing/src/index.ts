@@ -1,1 +1,15 @@
-export const placeholder = 1;
+export { startFakeIssuer } from './fake-issuer.js';
+export { basicAuthorization } from './client-auth.js';
+export { FAULT_MODES, HUGE_BODY_BYTES } from './fault-modes.js';
+export { MINT_ALGORITHMS, DEFAULT_CLIENT_ID } from './mint.js';
+export type {
+  FakeIssuer,
+  FakeIssuerOptions,
+  ClientRegistration,
+  MintAlgorithm,
+  MintOptions,
+  FaultMode,
+  FaultModeOptions,
+  IssuerStats,
+  PublishedJwk,
+} from './types.js';

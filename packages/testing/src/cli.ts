@@ -1,0 +1,132 @@
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { startFakeIssuer } from './fake-issuer.js';
+import type { FakeIssuer } from './types.js';
+
+/** The demo client's secret is a published constant, so printing it discloses nothing. */
+const DEMO_SECRET = 'demo-secret';
+
+const USAGE = `Usage: portcullis-issuer [options]
+
+Runs a fake OAuth 2.0 authorization server on 127.0.0.1 until SIGINT or SIGTERM.
+
+Options:
+  --port <n>             TCP port (default 9000; 0 picks a free one)
+  --issuer-path <path>   path of the issuer identifier, e.g. /realms/demo (default none)
+  --audience <uri>       aud of issued tokens (default https://api.example.com)
+  --client-id <id>       demo client id (default demo-client)
+  --client-secret <s>    demo client secret (default ${DEMO_SECRET})
+  --scopes "<a b>"       space-separated scopes of the demo client (default "orders:read orders:write")
+  --token-lifetime <s>   token lifetime in seconds (default 300)
+  -h, --help             show this help
+`;
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_\-.:/@%+=]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function integerOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw new TypeError(`--${name} must be a whole number`);
+  return parsed;
+}
+
+/**
+ * Runs the `portcullis-issuer` command: starts a fake issuer with one demo client, prints its URLs and a
+ * `curl` command for a token, and closes it on SIGINT or SIGTERM. Resolves once the issuer is listening;
+ * with `--help` or bad arguments it prints usage and resolves to `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { main } from '@portcullis/testing/dist/cli.js';
+ * await main(['--port', '0', '--scopes', 'orders:read']);
+ * ```
+ */
+export async function main(
+  argv: readonly string[],
+  stdout: Writable = process.stdout,
+  stderr: Writable = process.stderr,
+): Promise<FakeIssuer | undefined> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        'issuer-path': { type: 'string' },
+        audience: { type: 'string' },
+        'client-id': { type: 'string', default: 'demo-client' },
+        'client-secret': { type: 'string', default: DEMO_SECRET },
+        scopes: { type: 'string', default: 'orders:read orders:write' },
+        'token-lifetime': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return undefined;
+  }
+  if (values.help) {
+    stdout.write(USAGE);
+    return undefined;
+  }
+
+  let issuer: FakeIssuer;
+  const clientId = values['client-id'];
+  try {
+    issuer = await startFakeIssuer({
+      port: integerOption(values.port, 'port', 9000),
+      tokenLifetime: integerOption(values['token-lifetime'], 'token-lifetime', 300),
+      ...(values['issuer-path'] === undefined ? {} : { issuerPath: values['issuer-path'] }),
+      ...(values.audience === undefined ? {} : { audience: values.audience }),
+      clients: [
+        {
+          clientId,
+          clientSecret: values['client-secret'],
+          scopes: values.scopes.split(' ').filter((scope) => scope !== ''),
+        },
+      ],
+    });
+  } catch (error) {
+    stderr.write(`portcullis-issuer: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+
+  const shownSecret = values['client-secret'] === DEMO_SECRET ? DEMO_SECRET : '<client-secret>';
+  stdout.write(
+    [
+      `Issuer:         ${issuer.url}`,
+      `Metadata:       ${issuer.metadataUrl}`,
+      `OpenID config:  ${issuer.openidConfigurationUrl}`,
+      `JWKS URI:       ${issuer.jwksUri}`,
+      `Token endpoint: ${issuer.tokenEndpoint}`,
+      `Audience:       ${issuer.audience}`,
+      '',
+      'Get a token:',
+      `  curl -s -u ${shellQuote(`${clientId}:${shownSecret}`)} -d grant_type=client_credentials ${shellQuote(issuer.tokenEndpoint)}`,
+      '',
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  const stop = (): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    issuer.close().then(
+      () => stdout.write('Stopped.\n'),
+      (error: unknown) => {
+        stderr.write(`portcullis-issuer: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return issuer;
+}

@@ -1,0 +1,127 @@
+import type { JsonWebKey } from 'node:crypto';
+import { faultSetting } from './fault-modes.js';
+import type { FaultSetting } from './fault-modes.js';
+import { KeyRing, keyTypeOf } from './keys.js';
+import { issuerUrls, metadataDocument, validateIssuerPath } from './metadata.js';
+import { mintToken } from './mint.js';
+import type { MintContext } from './mint.js';
+import { IssuerServer } from './server.js';
+import { handleTokenRequest } from './token-endpoint.js';
+import type { TokenEndpointContext } from './token-endpoint.js';
+import type { ClientRegistration, FakeIssuer, FakeIssuerOptions, MintAlgorithm, MintOptions } from './types.js';
+
+const DEFAULT_AUDIENCE = 'https://api.example.com';
+const DEFAULT_LIFETIME = 300;
+
+function validateClient(client: ClientRegistration, where: string): ClientRegistration {
+  const isString = (value: unknown): value is string => typeof value === 'string';
+  if (!isString(client.clientId) || client.clientId === '' || client.clientId.includes(':')) {
+    // A ':' in the id could not be sent with client_secret_basic without ambiguity for some clients.
+    throw new TypeError(`${where}.clientId must be a non-empty string without ':'`);
+  }
+  if (!isString(client.clientSecret) || client.clientSecret === '') {
+    throw new TypeError(`${where}.clientSecret must be a non-empty string`);
+  }
+  if (!Array.isArray(client.scopes) || !client.scopes.every(isString)) {
+    throw new TypeError(`${where}.scopes must be an array of strings`);
+  }
+  return {
+    ...client,
+    scopes: [...client.scopes],
+    ...(client.grantTypes === undefined ? {} : { grantTypes: [...client.grantTypes] }),
+  };
+}
+
+function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOptions, 'clients'>> {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError('FakeIssuerOptions.port must be an integer from 0 to 65535');
+  }
+  const issuerPath = options.issuerPath ?? '';
+  validateIssuerPath(issuerPath);
+  const audience = options.audience ?? DEFAULT_AUDIENCE;
+  if (typeof audience !== 'string' || audience === '') {
+    throw new TypeError('FakeIssuerOptions.audience must be a non-empty string');
+  }
+  const tokenLifetime = options.tokenLifetime ?? DEFAULT_LIFETIME;
+  if (!Number.isFinite(tokenLifetime)) throw new TypeError('FakeIssuerOptions.tokenLifetime must be a finite number');
+  return { port, issuerPath, audience, tokenLifetime };
+}
+
+/**
+ * Starts a fake OAuth 2.0 authorization server on 127.0.0.1: RFC 8414 and OpenID Connect metadata, a
+ * JWKS with RS256, ES256 and EdDSA keys, a client credentials token endpoint, synchronous minting of
+ * good and deliberately bad access tokens, key rotation, and fault modes for the JWKS and metadata.
+ *
+ * @example
+ * ```ts
+ * import { startFakeIssuer } from '@portcullis/testing';
+ *
+ * const issuer = await startFakeIssuer({
+ *   clients: [{ clientId: 'orders-service', clientSecret: 'orders-secret', scopes: ['orders:read'] }],
+ * });
+ * const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience });
+ * await verifier.verify(issuer.mint({ scope: 'orders:read' }));
+ * await expect(verifier.verify(issuer.mint({}, { lifetime: -60 }))).rejects.toThrow();
+ * issuer.setJwksMode('down');
+ * await issuer.close();
+ * ```
+ */
+export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<FakeIssuer> {
+  const { port, issuerPath, audience, tokenLifetime } = validateOptions(options);
+  const clients = new Map<string, ClientRegistration>();
+  const addClient = (client: ClientRegistration, where: string): void => {
+    const checked = validateClient(client, where);
+    clients.set(checked.clientId, checked);
+  };
+  (options.clients ?? []).forEach((client, i) => addClient(client, `FakeIssuerOptions.clients[${i}]`));
+
+  const keys = await KeyRing.create();
+  let jwksMode: FaultSetting = faultSetting('up', {}, 'setJwksMode');
+  let metadataMode: FaultSetting = faultSetting('up', {}, 'setMetadataMode');
+  // `mint` needs the URL, known once listening; requests are only routed after that.
+  const tokenContext: TokenEndpointContext = {
+    clients,
+    audience,
+    lifetime: tokenLifetime,
+    mint: (claims, mintOptions) => mint(claims, mintOptions),
+  };
+  const server = await IssuerServer.listen(port, {
+    jwks: () => keys.jwks(),
+    metadata: () => metadataDocument(urls, clients.values()),
+    jwksMode: () => jwksMode,
+    metadataMode: () => metadataMode,
+    handleToken: (req, res) => handleTokenRequest(req, res, tokenContext),
+  });
+  const urls = issuerUrls(server.origin, issuerPath);
+  server.setUrls(urls);
+  const mintContext: MintContext = { keys, issuer: urls.url, audience, lifetime: tokenLifetime };
+  const mint = (claims: Record<string, unknown> = {}, mintOptions: MintOptions = {}): string =>
+    mintToken(mintContext, claims, mintOptions);
+  const attackerJwk: JsonWebKey = keys.attackerJwk('RSA');
+
+  return {
+    ...urls,
+    audience,
+    attackerJwk,
+    get stats() {
+      return server.stats;
+    },
+    mint,
+    currentKid: (alg: MintAlgorithm = 'RS256') => keys.current(keyTypeOf(alg) ?? 'RSA').kid,
+    kids: () => keys.kids(),
+    publicJwk: (kid) => keys.publicJwk(kid),
+    rotateKeys: (rotateOptions = {}) => keys.rotate(rotateOptions),
+    removeKey: (kid) => keys.remove(kid),
+    addKey: (jwk) => keys.addRaw(jwk),
+    setJwksMode: (mode, modeOptions = {}) => {
+      jwksMode = faultSetting(mode, modeOptions, 'setJwksMode');
+    },
+    setMetadataMode: (mode, modeOptions = {}) => {
+      metadataMode = faultSetting(mode, modeOptions, 'setMetadataMode');
+    },
+    addClient: (client) => addClient(client, 'addClient(client)'),
+    resetStats: () => server.resetStats(),
+    close: () => server.close(),
+  };
+}

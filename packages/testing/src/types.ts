@@ -1,0 +1,233 @@
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+
+/**
+ * Every `alg` the fake issuer can sign with, including the symmetric ones and `none`, which exist so
+ * that tests can produce tokens a verifier must refuse.
+ *
+ * @example
+ * ```ts
+ * const alg: MintAlgorithm = 'ES256';
+ * const token = issuer.mint({}, { alg });
+ * ```
+ */
+export type MintAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'none';
+
+/**
+ * How the JWKS or the metadata endpoints answer:
+ *
+ * - `up`: normally
+ * - `down`: 503
+ * - `error`: 500
+ * - `hang`: never answers (until {@link FakeIssuer.close})
+ * - `slow`: answers normally after `delayMs`
+ * - `garbage`: 200 with a body that is not JSON
+ * - `empty`: 200 `{"keys":[]}` (JWKS) or `{}` (metadata)
+ * - `no-keys`: 200 `{}`
+ * - `huge`: 200 with a ~10 MB JSON body, sent chunked
+ * - `reset`: the TCP connection is reset without an answer
+ * - `redirect`: 302 to another path that serves the normal document
+ *
+ * @example
+ * ```ts
+ * issuer.setJwksMode('down');
+ * issuer.setMetadataMode('slow', { delayMs: 2_000 });
+ * ```
+ */
+export type FaultMode =
+  | 'up'
+  | 'down'
+  | 'error'
+  | 'hang'
+  | 'slow'
+  | 'garbage'
+  | 'empty'
+  | 'no-keys'
+  | 'huge'
+  | 'reset'
+  | 'redirect';
+
+/**
+ * Options of {@link FaultMode} switches.
+ *
+ * @example
+ * ```ts
+ * const options: FaultModeOptions = { delayMs: 500 };
+ * issuer.setJwksMode('slow', options);
+ * ```
+ */
+export interface FaultModeOptions {
+  /** Delay of the `slow` mode in milliseconds. Default 1000. */
+  delayMs?: number;
+}
+
+/**
+ * A client allowed to use the token endpoint.
+ *
+ * @example
+ * ```ts
+ * const client: ClientRegistration = {
+ *   clientId: 'orders-service',
+ *   clientSecret: 'orders-secret',
+ *   scopes: ['orders:read', 'orders:write'],
+ * };
+ * ```
+ */
+export interface ClientRegistration {
+  clientId: string;
+  clientSecret: string;
+  /** The scopes the client may ask for; granted in full when the request names none. */
+  scopes: string[];
+  /** `aud` of its tokens when the request has no `resource`. Default: the issuer's `audience`. */
+  audience?: string | string[];
+  /** Default `['client_credentials']`. Without `client_credentials` the client gets `unauthorized_client`. */
+  grantTypes?: string[];
+}
+
+/**
+ * Options of {@link startFakeIssuer}.
+ *
+ * @example
+ * ```ts
+ * const options: FakeIssuerOptions = { issuerPath: '/realms/demo', tokenLifetime: 60 };
+ * const issuer = await startFakeIssuer(options);
+ * ```
+ */
+export interface FakeIssuerOptions {
+  /** TCP port on 127.0.0.1. Default 0 (any free port). */
+  port?: number;
+  /** Path part of the issuer identifier: `''` (default), `'/'` or e.g. `'/realms/demo'`. */
+  issuerPath?: string;
+  /** Default `aud` of minted tokens. Default `'https://api.example.com'`. */
+  audience?: string;
+  /** Default lifetime of minted tokens in seconds. Default 300. */
+  tokenLifetime?: number;
+  /** Clients of the token endpoint. */
+  clients?: ClientRegistration[];
+}
+
+/**
+ * Options of {@link FakeIssuer.mint}; most exist to make deliberately bad tokens.
+ *
+ * @example
+ * ```ts
+ * const expired = issuer.mint({}, { lifetime: -60 });
+ * const forged = issuer.mint({}, { key: 'attacker' });
+ * const unsigned = issuer.mint({}, { alg: 'none' });
+ * const confused = issuer.mint({}, { alg: 'HS256', secret: rsaPublicKeyPem });
+ * const noTyp = issuer.mint({}, { header: { typ: undefined } });
+ * ```
+ */
+export interface MintOptions {
+  /** Default `'RS256'`. RS and PS use the RSA key, ES256/384/512 the P-256/384/521 key, EdDSA Ed25519. */
+  alg?: MintAlgorithm;
+  /** Header `kid`; `null` leaves it out. Default: the current kid for the algorithm's key type. */
+  kid?: string | null;
+  /**
+   * Signing key: `'current'` (default), `'attacker'` (a key of the same type that is never published),
+   * or any private (or, for HS*, secret) `KeyObject`.
+   */
+  key?: 'current' | 'attacker' | KeyObject;
+  /** HMAC secret for HS256/384/512. */
+  secret?: string | Uint8Array;
+  /** Merged over the default header; a value of `undefined` deletes that field. */
+  header?: Record<string, unknown>;
+  /** Seconds from `iat` to `exp`; negative for an already expired token. Default: the issuer's. */
+  lifetime?: number;
+  /** "Now" in seconds since the epoch. Default `Math.floor(Date.now() / 1000)`. */
+  now?: number;
+}
+
+/**
+ * Request counters of a {@link FakeIssuer}; one object, updated as requests arrive.
+ *
+ * @example
+ * ```ts
+ * const { jwksRequests } = issuer.stats;
+ * ```
+ */
+export interface IssuerStats {
+  /** Requests to the JWKS URI (including the target of the `redirect` mode). */
+  readonly jwksRequests: number;
+  /** Requests to either metadata URL (including the target of the `redirect` mode). */
+  readonly metadataRequests: number;
+  /** Requests to the token endpoint, of any method. */
+  readonly tokenRequests: number;
+}
+
+/**
+ * A public JWK as the issuer publishes it.
+ *
+ * @example
+ * ```ts
+ * const jwk: PublishedJwk = issuer.publicJwk(issuer.currentKid('ES256'));
+ * jwk.crv; // 'P-256'
+ * ```
+ */
+export type PublishedJwk = JsonWebKey & { kid: string };
+
+/**
+ * A running fake issuer; see {@link startFakeIssuer}.
+ *
+ * @example
+ * ```ts
+ * const issuer = await startFakeIssuer();
+ * try {
+ *   const token = issuer.mint({ scope: 'orders:read' });
+ * } finally {
+ *   await issuer.close();
+ * }
+ * ```
+ */
+export interface FakeIssuer {
+  /** Issuer identifier, e.g. `http://127.0.0.1:51234` or `http://127.0.0.1:51234/realms/demo`. */
+  readonly url: string;
+  readonly jwksUri: string;
+  readonly tokenEndpoint: string;
+  /** RFC 8414 metadata URL (`/.well-known/oauth-authorization-server` + issuer path). */
+  readonly metadataUrl: string;
+  /** OpenID Connect discovery URL (issuer + `/.well-known/openid-configuration`). */
+  readonly openidConfigurationUrl: string;
+  /** Default `aud` of minted tokens. */
+  readonly audience: string;
+  /** Public JWK of the attacker RSA key, which is never in the JWKS (for embedded-`jwk` attacks). */
+  readonly attackerJwk: JsonWebKey;
+  /** Live request counters. */
+  readonly stats: IssuerStats;
+  /**
+   * Signs an RFC 9068 access token, synchronously. Given claims override the defaults; a claim given as
+   * `undefined` is left out.
+   */
+  mint(claims?: Record<string, unknown>, options?: MintOptions): string;
+  /** Kid of the current key used for `alg` (default RS256). HS* and `none` give the RSA kid. */
+  currentKid(alg?: MintAlgorithm): string;
+  /** Kids currently in the JWKS. */
+  kids(): string[];
+  /** The JWKS entry with this kid; throws when it is not published. */
+  publicJwk(kid: string): PublishedJwk;
+  /** New current key for every key type in use; returns the new kids. */
+  rotateKeys(options?: { retireOld?: boolean }): string[];
+  /** Stops publishing a key; tokens signed with it no longer verify. */
+  removeKey(kid: string): void;
+  /** Publishes an extra raw JWKS entry, kept as given. */
+  addKey(jwk: JsonWebKey | Record<string, unknown>): void;
+  setJwksMode(mode: FaultMode, options?: FaultModeOptions): void;
+  setMetadataMode(mode: FaultMode, options?: FaultModeOptions): void;
+  addClient(client: ClientRegistration): void;
+  resetStats(): void;
+  /** Closes the server and destroys every open connection, hanging ones included. */
+  close(): Promise<void>;
+}

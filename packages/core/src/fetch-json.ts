@@ -203,6 +203,9 @@ function parseHttpUrl(url: string | URL): URL {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new FetchError('invalid_url', parsed.protocol, 'only http: and https: URLs are fetched');
   }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new FetchError('invalid_url', displayUrl(parsed), 'URLs with credentials are not fetched');
+  }
   return parsed;
 }
 

@@ -13,8 +13,9 @@ export type DiscoveryErrorKind =
   | 'invalid_jwks_uri';
 
 /**
- * Discovery found no acceptable metadata. `kind` is the failure of the last document tried; `attempts`
- * lists each document's failure in order. Never holds a response body.
+ * Discovery found no acceptable metadata. `kind` is the first failure other than `fetch_failed` (a
+ * document found but unacceptable), else `fetch_failed`; `attempts` lists each document's failure in
+ * order; `cause` is the last fetch error. Never holds a response body.
  *
  * @example
  * ```ts
@@ -113,8 +114,9 @@ export async function discoverJwksUri(issuer: string, options: DiscoveryOptions)
     if (typeof problem === 'string') return problem;
     attempts.push({ url, kind: problem.kind, error: undefined });
   }
+  // A document found but unacceptable says more than a missing one.
+  const kind = attempts.find((a) => a.kind !== 'fetch_failed')?.kind ?? 'fetch_failed';
   const last = attempts[attempts.length - 1];
-  const kind = last?.kind ?? 'fetch_failed';
   const summary = attempts.map((a) => `${displayUrl(new URL(a.url))}: ${a.kind}`).join('; ');
   throw new DiscoveryError(kind, `discovery failed for ${issuer} (${summary})`, attempts, last?.error);
 }

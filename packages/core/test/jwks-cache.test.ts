@@ -279,6 +279,7 @@ describe('JwksCache: error flows', () => {
     const cache = newCache({ maxKeys: 2 });
     const log = record(cache);
     await expect(cache.load(undefined)).rejects.toBeInstanceOf(KeysUnavailableError);
+    expect(log.failed[0]!.error).toBeInstanceOf(JwksError);
     expect((log.failed[0]!.error as JwksError).kind).toBe('too_many_keys');
     server.keys = server.keys.slice(0, 2);
     clock.advance(5_000);

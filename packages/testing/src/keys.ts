@@ -124,6 +124,8 @@ function toSigningKey(type: KeyType, pair: KeyPair): SigningKey {
 interface JwksEntry {
   readonly kid: string | undefined;
   readonly jwk: Readonly<Record<string, unknown>>;
+  /** False for raw entries from {@link KeyRing.addRaw}, which rotation never retires. */
+  readonly signing: boolean;
 }
 
 /**
@@ -187,19 +189,17 @@ export class KeyRing {
     return this.#attackers.get(type)!.publicKey.export({ format: 'jwk' });
   }
 
-  /** Replaces the current key of every type in use; returns the new kids. */
+  /**
+   * Replaces the current key of every type in use; returns the new kids. With `retireOld`, every
+   * earlier signing key leaves the JWKS (raw entries stay).
+   */
   rotate(options: { retireOld?: boolean } = {}): string[] {
-    const types = [...this.#current.keys()];
-    const retired = new Set<string>();
+    if (options.retireOld === true) this.#published = this.#published.filter((entry) => !entry.signing);
     const kids: string[] = [];
-    for (const type of types) {
-      retired.add(this.#current.get(type)!.kid);
+    for (const type of [...this.#current.keys()]) {
       const next = toSigningKey(type, generateSync(type));
       this.#install(next);
       kids.push(next.kid);
-    }
-    if (options.retireOld === true) {
-      this.#published = this.#published.filter((entry) => entry.kid === undefined || !retired.has(entry.kid));
     }
     return kids;
   }
@@ -214,7 +214,7 @@ export class KeyRing {
   /** Publishes a raw entry exactly as given. */
   addRaw(jwk: Readonly<Record<string, unknown>>): void {
     const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
-    this.#published.push({ kid, jwk: structuredClone(jwk) });
+    this.#published.push({ kid, jwk: structuredClone(jwk), signing: false });
   }
 
   /** Kids of the published entries, in JWKS order. */
@@ -236,6 +236,6 @@ export class KeyRing {
 
   #install(key: SigningKey): void {
     this.#current.set(key.type, key);
-    this.#published.push({ kid: key.kid, jwk: key.jwk });
+    this.#published.push({ kid: key.kid, jwk: key.jwk, signing: true });
   }
 }

@@ -218,7 +218,7 @@ export interface FakeIssuer {
   kids(): string[];
   /** The JWKS entry with this kid; throws when it is not published. */
   publicJwk(kid: string): PublishedJwk;
-  /** New current key for every key type in use; returns the new kids. */
+  /** New current key for every key type in use; returns the new kids. `retireOld` unpublishes all earlier signing keys. */
   rotateKeys(options?: { retireOld?: boolean }): string[];
   /** Stops publishing a key; tokens signed with it no longer verify. */
   removeKey(kid: string): void;

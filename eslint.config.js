@@ -9,7 +9,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', '*.ts', 'test/bench/*.mjs', 'packages/*/test/*.cjs'],
+          allowDefaultProject: ['*.js', '*.mjs', '*.ts', 'scripts/*.mjs', 'packages/*/bin/*.js'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -22,3 +22,9 @@ export type {
   AsymmetricAlgorithm,
   SymmetricAlgorithm,
 } from './types.js';
+export { createVerifier } from './verifier.js';
+export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
+export type { VerifierOptions, IssuerConfig, ValidateFunction } from './options.js';
+export { extractCredential } from './credential.js';
+export type { CredentialOptions } from './credential.js';
+export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';

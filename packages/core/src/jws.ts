@@ -1,0 +1,73 @@
+/**
+ * Strict parsing of a compact JWS (RFC 7515 §7.1) carrying a JWT. It decodes, it does not verify:
+ * the signature is checked by the verifier with the issuer's key.
+ */
+import { isCanonicalBase64url } from './base64url.js';
+import { InvalidTokenError, type RejectReason } from './errors.js';
+import type { JwtClaims, JwtHeader } from './types.js';
+
+export interface ParsedJws {
+  readonly header: JwtHeader;
+  readonly claims: JwtClaims;
+  /** `BASE64URL(header) || '.' || BASE64URL(payload)`, the bytes the signature covers. */
+  readonly signingInput: Buffer;
+  readonly signature: Buffer;
+}
+
+function reject(reason: RejectReason, description: string, realm: string | undefined, cause?: unknown): never {
+  throw new InvalidTokenError({ reason, description, realm, cause });
+}
+
+function decodeJsonObject(token: string, start: number, end: number): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token.slice(start, end), 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Splits and decodes a compact JWS. Refuses anything but three canonical base64url segments, a JSON
+ * object header with a string `alg`, a JSON object payload, any `crit` (Portcullis understands no
+ * extension, RFC 7515 §4.1.11) and an unencoded payload (`b64: false`, RFC 7797).
+ *
+ * @example
+ * ```ts
+ * const { header, claims } = parseJws(token, undefined);
+ * ```
+ */
+export function parseJws(token: string, realm: string | undefined): ParsedJws {
+  const firstDot = token.indexOf('.');
+  const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1);
+  if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1 || firstDot === 0 || secondDot === firstDot + 1) {
+    reject('malformed_token', 'the token is not a compact JWS', realm);
+  }
+  if (
+    !isCanonicalBase64url(token, 0, firstDot) ||
+    !isCanonicalBase64url(token, firstDot + 1, secondDot) ||
+    !isCanonicalBase64url(token, secondDot + 1, token.length)
+  ) {
+    reject('malformed_token', 'the token is not valid base64url', realm);
+  }
+
+  const header = decodeJsonObject(token, 0, firstDot);
+  if (header === undefined || typeof header.alg !== 'string') {
+    reject('malformed_header', 'the token header is malformed', realm);
+  }
+  if (header.crit !== undefined) reject('unsupported_crit', 'the token has a critical header parameter that is not supported', realm);
+  if (header.b64 !== undefined && header.b64 !== true) reject('unencoded_payload', 'the token payload must be base64url encoded', realm);
+  if (header.kid !== undefined && typeof header.kid !== 'string') reject('malformed_header', 'the token header is malformed', realm);
+
+  const claims = decodeJsonObject(token, firstDot + 1, secondDot);
+  if (claims === undefined) reject('malformed_payload', 'the token payload is not a JSON object', realm);
+
+  return {
+    header: header as JwtHeader,
+    claims: claims,
+    signingInput: Buffer.from(token.slice(0, secondDot), 'latin1'),
+    signature: Buffer.from(token.slice(secondDot + 1), 'base64url'),
+  };
+}

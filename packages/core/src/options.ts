@@ -1,0 +1,218 @@
+/**
+ * The verifier's options, validated once at construction: a mistake is a `TypeError` that names the
+ * option, never a surprise on the first request.
+ */
+import type { KeyObject } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
+import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } from './algorithms.js';
+import { normalizeMediaType } from './claims.js';
+import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
+import { resolveJwksCacheOptions, type JwksCacheInit } from './jwks-options.js';
+import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
+
+/** One trusted issuer. */
+export interface IssuerConfig {
+  /** The issuer identifier; the token's `iss` must equal it exactly (RFC 9068 §4). */
+  issuer: string;
+  /** The JWKS URI; without it, RFC 8414 then OpenID Connect discovery from `issuer`. */
+  jwksUri?: string | undefined;
+  /** Audiences for this issuer; defaults to the verifier's `audience`. */
+  audience?: string | readonly string[] | undefined;
+  /** Allow-list for this issuer; defaults to the verifier's `algorithms`. */
+  algorithms?: readonly Algorithm[] | undefined;
+  /** An HMAC secret: enables HS256/384/512 for this issuer, and only them unless `algorithms` says more. */
+  secret?: string | Uint8Array | KeyObject | undefined;
+}
+
+/** A custom check run after every built-in one. Return `false` or throw to refuse the token. */
+export type ValidateFunction<C extends object = JwtClaims> = (
+  claims: AccessToken<C>['claims'],
+  header: JwtHeader,
+) => boolean | void | Promise<boolean | void>;
+
+/** Options of {@link createVerifier}. */
+export interface VerifierOptions<C extends object = JwtClaims> {
+  /** The issuer identifier, or a list of issuer configurations. */
+  issuer: string | IssuerConfig | readonly IssuerConfig[];
+  /** Accepted audiences: the token's `aud` must contain one. Required unless every issuer has its own. */
+  audience?: string | readonly string[] | undefined;
+  /** The JWKS URI for a single issuer given as a string. */
+  jwksUri?: string | undefined;
+  /** Allowed algorithms. Default: every asymmetric one (RS*, PS*, ES*, EdDSA). Never `none`. */
+  algorithms?: readonly Algorithm[] | undefined;
+  /** HMAC secret for a single issuer given as a string (see {@link IssuerConfig.secret}). */
+  secret?: string | Uint8Array | KeyObject | undefined;
+  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5. */
+  clockTolerance?: number | undefined;
+  /** Seconds: refuse tokens whose `iat` is older (and tokens without `iat`). Default: no limit. */
+  maxTokenAge?: number | undefined;
+  /**
+   * `'at+jwt'`: strict RFC 9068 mode, the header `typ` must be `at+jwt` (or `application/at+jwt`) and
+   * the RFC 9068 §2.2 claims are required. Another value requires exactly that `typ`. Default: accept
+   * `at+jwt`, `JWT` or no `typ`.
+   */
+  tokenType?: string | undefined;
+  /** Claims that must be present. */
+  requiredClaims?: readonly string[] | undefined;
+  /** Claims scopes are read from, besides `scope` and `scp` (e.g. `['permissions']`). */
+  scopeClaims?: readonly string[] | undefined;
+  /** A custom check; see {@link ValidateFunction}. */
+  validate?: ValidateFunction<C> | undefined;
+  /** The `realm` of every challenge. */
+  realm?: string | undefined;
+  /** Longest token accepted, in characters. Default 8192. */
+  maxTokenLength?: number | undefined;
+  /** Accept `?access_token=` (RFC 6750 §2.3). Default false: such a request is a 400. */
+  allowQueryToken?: boolean | undefined;
+  /** Accept a form-body `access_token` (RFC 6750 §2.2). Default false: such a request is a 400. */
+  allowFormBodyToken?: boolean | undefined;
+  /** JWKS cache settings (milliseconds). */
+  jwks?: JwksCacheInit | undefined;
+  /** Largest discovery document, in bytes. Default 64 KiB. */
+  discoveryMaxBytes?: number | undefined;
+}
+
+export interface ResolvedIssuer {
+  readonly issuer: string;
+  readonly jwksUri: string | undefined;
+  readonly audiences: readonly string[];
+  readonly algorithms: ReadonlySet<string>;
+  readonly secret: KeyObject | undefined;
+  readonly needsKeys: boolean;
+}
+
+export interface ResolvedOptions<C extends object> {
+  readonly issuers: readonly ResolvedIssuer[];
+  readonly clockTolerance: number;
+  readonly maxTokenAge: number | undefined;
+  readonly tokenType: string | undefined;
+  readonly requiredClaims: readonly string[];
+  readonly scopeClaims: readonly string[];
+  readonly validate: ValidateFunction<C> | undefined;
+  readonly realm: string | undefined;
+  readonly maxTokenLength: number;
+  readonly allowQueryToken: boolean;
+  readonly allowFormBodyToken: boolean;
+  readonly jwks: JwksCacheInit;
+  readonly discoveryMaxBytes: number;
+}
+
+function fail(option: string, message: string): never {
+  throw new TypeError(`Portcullis: option "${option}" ${message}`);
+}
+
+function stringList(value: unknown, option: string): readonly string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v !== '')) {
+    fail(option, 'must be a non-empty string or a non-empty list of non-empty strings');
+  }
+  return Object.freeze([...(list as string[])]);
+}
+
+function httpUrl(value: unknown, option: string): string {
+  if (typeof value !== 'string') fail(option, 'must be a URL string');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(option, `must be an absolute URL (got ${JSON.stringify(value)})`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'must be an http(s) URL');
+  return value;
+}
+
+function nonNegative(value: unknown, option: string, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(option, 'must be a finite number ≥ 0');
+  return value;
+}
+
+function toSecret(secret: unknown, option: string): KeyObject | undefined {
+  if (secret === undefined) return undefined;
+  if (typeof secret === 'string' || secret instanceof Uint8Array) {
+    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+    // RFC 7518 §3.2: a key of the same size as the hash output or larger; 32 bytes for HS256.
+    if (bytes.length < 32) fail(option, 'must be at least 32 bytes (RFC 7518 §3.2)');
+    return createSecretKey(bytes);
+  }
+  if (typeof secret === 'object' && secret !== null && (secret as KeyObject).type === 'secret') return secret as KeyObject;
+  return fail(option, 'must be a string, a Uint8Array or a secret KeyObject');
+}
+
+function algorithmList(value: unknown, option: string, secret: KeyObject | undefined): ReadonlySet<string> {
+  if (value === undefined) return new Set(secret !== undefined ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS);
+  if (!Array.isArray(value) || value.length === 0) fail(option, 'must be a non-empty list of algorithms');
+  for (const alg of value) {
+    if (!isSupportedAlgorithm(alg)) fail(option, `has an unsupported algorithm ${JSON.stringify(alg)} ('none' is never allowed)`);
+    if (alg.startsWith('HS') && secret === undefined) fail(option, `has ${alg}, which needs an explicit "secret"`);
+  }
+  return new Set(value as string[]);
+}
+
+/** `prefix` names where the issuer's settings were given: '' (top level), 'issuer.' or 'issuer[2].'. */
+function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierOptions<object>): ResolvedIssuer {
+  if (typeof config !== 'object' || config === null) fail(prefix.slice(0, -1) || 'issuer', 'must be a string or an issuer configuration');
+  const issuer = httpUrl(config.issuer, prefix === '' ? 'issuer' : `${prefix}issuer`);
+  const jwksUri = config.jwksUri === undefined ? undefined : httpUrl(config.jwksUri, `${prefix}jwksUri`);
+  const audienceValue = config.audience ?? defaults.audience;
+  if (audienceValue === undefined) fail('audience', 'is required (RFC 9068 §4: a resource server checks aud)');
+  const audiences = stringList(audienceValue, config.audience !== undefined ? `${prefix}audience` : 'audience');
+  const secret = toSecret(config.secret, `${prefix}secret`);
+  const algorithms = algorithmList(config.algorithms ?? defaults.algorithms, config.algorithms !== undefined ? `${prefix}algorithms` : 'algorithms', secret);
+  const needsKeys = [...algorithms].some((alg) => !alg.startsWith('HS'));
+  return { issuer, jwksUri, audiences, algorithms, secret, needsKeys };
+}
+
+/** Validates and completes the options. Throws a `TypeError` naming the first wrong option. */
+export function resolveOptions<C extends object>(options: VerifierOptions<C>): ResolvedOptions<C> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Portcullis: options must be an object');
+  const base = options as VerifierOptions<object>;
+  let issuers: ResolvedIssuer[];
+  if (typeof options.issuer === 'string') {
+    issuers = [resolveIssuer({ issuer: options.issuer, jwksUri: options.jwksUri, secret: options.secret }, '', base)];
+  } else if (Array.isArray(options.issuer)) {
+    if (options.issuer.length === 0) fail('issuer', 'must not be an empty list');
+    if (options.jwksUri !== undefined) fail('jwksUri', 'goes inside each issuer configuration when "issuer" is a list');
+    if (options.secret !== undefined) fail('secret', 'goes inside each issuer configuration when "issuer" is a list');
+    issuers = (options.issuer as readonly IssuerConfig[]).map((config, i) => resolveIssuer(config, `issuer[${i}].`, base));
+  } else if (typeof options.issuer === 'object' && options.issuer !== null) {
+    issuers = [resolveIssuer(options.issuer as IssuerConfig, 'issuer.', base)];
+  } else {
+    fail('issuer', 'is required: the issuer identifier, or a list of issuer configurations');
+  }
+  const seen = new Set<string>();
+  for (const { issuer } of issuers) {
+    if (seen.has(issuer)) fail('issuer', `lists ${issuer} twice`);
+    seen.add(issuer);
+  }
+
+  const tokenType = options.tokenType === undefined ? undefined : normalizeMediaType(String(options.tokenType));
+  if (options.tokenType !== undefined && (typeof options.tokenType !== 'string' || options.tokenType === '')) {
+    fail('tokenType', "must be a media type such as 'at+jwt'");
+  }
+  if (options.validate !== undefined && typeof options.validate !== 'function') fail('validate', 'must be a function');
+  if (options.realm !== undefined && typeof options.realm !== 'string') fail('realm', 'must be a string');
+  const maxTokenLength = nonNegative(options.maxTokenLength, 'maxTokenLength', 8192)!;
+  if (maxTokenLength < 16) fail('maxTokenLength', 'must be at least 16');
+  const requiredClaims = options.requiredClaims === undefined ? [] : stringList(options.requiredClaims, 'requiredClaims');
+  const extraScopeClaims = options.scopeClaims === undefined ? [] : stringList(options.scopeClaims, 'scopeClaims');
+  if (options.jwks !== undefined && (typeof options.jwks !== 'object' || options.jwks === null)) fail('jwks', 'must be an object');
+  // Checked here, once, so that a wrong cache setting fails at construction rather than on the first fetch.
+  resolveJwksCacheOptions(options.jwks);
+
+  return {
+    issuers,
+    clockTolerance: nonNegative(options.clockTolerance, 'clockTolerance', 5)!,
+    maxTokenAge: nonNegative(options.maxTokenAge, 'maxTokenAge', undefined),
+    tokenType,
+    requiredClaims,
+    scopeClaims: Object.freeze([...new Set([...DEFAULT_SCOPE_CLAIMS, ...extraScopeClaims])]),
+    validate: options.validate,
+    realm: options.realm,
+    maxTokenLength,
+    allowQueryToken: options.allowQueryToken === true,
+    allowFormBodyToken: options.allowFormBodyToken === true,
+    jwks: options.jwks ?? {},
+    discoveryMaxBytes: nonNegative(options.discoveryMaxBytes, 'discoveryMaxBytes', 64 * 1024)!,
+  };
+}

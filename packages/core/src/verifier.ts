@@ -1,0 +1,285 @@
+/**
+ * The verifier: from a request or a token to a verified {@link AccessToken}, or an {@link AuthError}.
+ */
+import { EventEmitter } from 'node:events';
+import { algorithmSpec, type AlgorithmSpec } from './algorithms.js';
+import { checkClaims, checkTokenType, type ClaimRules } from './claims.js';
+import { extractCredential, type CredentialOptions } from './credential.js';
+import {
+  AuthError,
+  CredentialsRequiredError,
+  InvalidTokenError,
+  type AuthErrorCode,
+  type RejectReason,
+} from './errors.js';
+import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './issuer-keys.js';
+import type { VerificationKey } from './jwk-import.js';
+import { parseJws, type ParsedJws } from './jws.js';
+import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
+import { checkScopes, extractScopes } from './scopes.js';
+import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './signature.js';
+import type { AccessToken, JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
+
+/** Where a verifier gets an issuer's keys: the JWKS cache by default. */
+export interface KeySource {
+  /** Keys for `kid` (all keys when undefined) if they can be had without waiting; else undefined. */
+  peek(kid: string | undefined): readonly VerificationKey[] | undefined;
+  /** Keys for `kid`, fetching if needed; `[]` when still unknown; throws `KeysUnavailableError`. */
+  load(kid: string | undefined): Promise<readonly VerificationKey[]>;
+}
+
+/** The payload of the `token_rejected` event. Never holds the token. */
+export interface TokenRejectedEvent {
+  code: AuthErrorCode;
+  reason: RejectReason;
+  status: number;
+  issuer: string | undefined;
+}
+
+/** Counters returned by {@link Verifier.stats}. */
+export interface VerifierStats {
+  verified: number;
+  rejected: number;
+  rejectedByReason: Partial<Record<RejectReason, number>>;
+  issuers: Record<string, IssuerKeysStats | undefined>;
+}
+
+/** Events of a verifier: the JWKS and discovery events of its issuers, and `token_rejected`. */
+export type VerifierEvents = IssuerKeysEvents & { token_rejected: [TokenRejectedEvent] };
+
+interface IssuerRuntime extends ResolvedIssuer {
+  readonly keys: IssuerKeys | undefined;
+}
+
+/**
+ * Verifies bearer access tokens. Create one per API with {@link createVerifier} and share it: it
+ * holds the JWKS cache.
+ */
+export interface Verifier<C extends object = JwtClaims> {
+  /**
+   * Verifies a token, or the credential of a request descriptor. Resolves to the verified token;
+   * rejects with an {@link AuthError} (400, 401, 503) and nothing else.
+   */
+  verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>>;
+  /**
+   * For adapters: like `verify(request)`, but with `optional`, a request that carries no credential
+   * resolves to undefined instead of a 401. An invalid credential is still refused.
+   */
+  authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined>;
+  /** Throws `InsufficientScopeError` (403) unless the token satisfies the requirement. */
+  checkScopes(token: AccessToken<C>, requirement: ScopeRequirement): void;
+  /** The configured realm, for challenges an adapter builds. */
+  readonly realm: string | undefined;
+  /** Subscribes to an event; see {@link VerifierEvents}. */
+  on<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
+  off<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
+  stats(): VerifierStats;
+  /** Releases the JWKS caches: aborts in-flight fetches. The verifier must not be used after. */
+  close(): void;
+}
+
+class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> implements Verifier<C> {
+  readonly realm: string | undefined;
+  readonly #options: ResolvedOptions<C>;
+  readonly #issuers = new Map<string, IssuerRuntime>();
+  readonly #claimRulesByIssuer = new Map<string, ClaimRules>();
+  readonly #credentialOptions: CredentialOptions;
+  #verified = 0;
+  #rejected = 0;
+  readonly #rejectedByReason: Partial<Record<RejectReason, number>> = {};
+
+  constructor(options: ResolvedOptions<C>) {
+    super();
+    this.#options = options;
+    this.realm = options.realm;
+    this.#credentialOptions = {
+      allowQueryToken: options.allowQueryToken,
+      allowFormBodyToken: options.allowFormBodyToken,
+      realm: options.realm,
+    };
+    for (const issuer of options.issuers) {
+      let keys: IssuerKeys | undefined;
+      if (issuer.needsKeys) {
+        keys = new IssuerKeys(issuer.issuer, {
+          jwksUri: issuer.jwksUri,
+          jwks: options.jwks,
+          discoveryMaxBytes: options.discoveryMaxBytes,
+        });
+        this.#forward(keys);
+      }
+      this.#issuers.set(issuer.issuer, { ...issuer, keys });
+      const rules: ClaimRules = {
+        audiences: issuer.audiences,
+        clockTolerance: options.clockTolerance,
+        maxTokenAge: options.maxTokenAge,
+        tokenType: options.tokenType,
+        requiredClaims: options.requiredClaims,
+      };
+      this.#claimRulesByIssuer.set(issuer.issuer, rules);
+    }
+  }
+
+  #forward(keys: IssuerKeys): void {
+    keys.on('jwks_fetched', (event) => this.emit('jwks_fetched', event));
+    keys.on('jwks_refresh_failed', (event) => this.emit('jwks_refresh_failed', event));
+    keys.on('jwks_stale', (event) => this.emit('jwks_stale', event));
+    keys.on('keys_unavailable', (event) => this.emit('keys_unavailable', event));
+    keys.on('discovery_failed', (event) => this.emit('discovery_failed', event));
+  }
+
+  async verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>> {
+    if (typeof tokenOrRequest === 'string') return this.#verifyToken(tokenOrRequest);
+    const auth = await this.authenticate(tokenOrRequest);
+    return auth!;
+  }
+
+  async authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined> {
+    let token: string | undefined;
+    try {
+      token = extractCredential(request, this.#credentialOptions);
+      if (token === undefined) {
+        if (options?.optional === true) return undefined;
+        throw new CredentialsRequiredError(this.realm);
+      }
+    } catch (error) {
+      throw this.#recordRejection(error, undefined);
+    }
+    return this.#verifyToken(token);
+  }
+
+  checkScopes(token: AccessToken<C>, requirement: ScopeRequirement): void {
+    try {
+      checkScopes(token.scopes, requirement, this.realm);
+    } catch (error) {
+      throw this.#recordRejection(error, token.issuer);
+    }
+  }
+
+  async #verifyToken(token: string): Promise<AccessToken<C>> {
+    let issuer: string | undefined;
+    try {
+      if (typeof token !== 'string' || token.length === 0) throw new CredentialsRequiredError(this.realm);
+      if (token.length > this.#options.maxTokenLength) {
+        throw new InvalidTokenError({ reason: 'token_too_large', description: 'the token is too large', realm: this.realm });
+      }
+      const jws = parseJws(token, this.realm);
+      const iss = jws.claims.iss;
+      const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
+      if (runtime === undefined) {
+        // Chosen from the configured list only: an unknown issuer costs no network request.
+        throw new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm: this.realm });
+      }
+      issuer = runtime.issuer;
+      const alg = jws.header.alg;
+      const spec = runtime.algorithms.has(alg) ? algorithmSpec(alg) : undefined;
+      if (spec === undefined) {
+        throw new InvalidTokenError({ reason: 'algorithm_not_allowed', description: 'the token algorithm is not allowed', realm: this.realm });
+      }
+      checkTokenType(jws.header, this.#options.tokenType, this.realm);
+      if (spec.kty === 'oct') this.#checkHmac(runtime, spec, jws);
+      else {
+        const keys = runtime.keys!.peek(jws.header.kid) ?? (await runtime.keys!.load(jws.header.kid));
+        this.#checkSignature(keys, alg, spec, jws);
+      }
+      checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(Date.now() / 1000), this.realm);
+      const validate = this.#options.validate;
+      if (validate !== undefined) await this.#runValidate(validate, jws);
+      this.#verified++;
+      return this.#accessToken(token, jws, runtime.issuer);
+    } catch (error) {
+      throw this.#recordRejection(error, issuer);
+    }
+  }
+
+  #checkHmac(runtime: IssuerRuntime, spec: AlgorithmSpec, jws: ParsedJws): void {
+    if (!verifyHmac(spec, runtime.secret!, jws.signingInput, jws.signature)) {
+      throw new InvalidTokenError({ reason: 'invalid_signature', description: 'the token signature is invalid', realm: this.realm });
+    }
+  }
+
+  #checkSignature(keys: readonly VerificationKey[], alg: string, spec: AlgorithmSpec, jws: ParsedJws): void {
+    let candidates = 0;
+    for (const key of keys) {
+      if (!keyFitsAlgorithm(key, alg, spec)) continue;
+      candidates++;
+      if (verifyAsymmetric(spec, key.keyObject, jws.signingInput, jws.signature)) return;
+    }
+    if (candidates > 0) {
+      throw new InvalidTokenError({ reason: 'invalid_signature', description: 'the token signature is invalid', realm: this.realm });
+    }
+    if (keys.length > 0 && jws.header.kid !== undefined) {
+      throw new InvalidTokenError({ reason: 'key_mismatch', description: 'the signing key does not fit the token algorithm', realm: this.realm });
+    }
+    throw new InvalidTokenError({ reason: 'unknown_key', description: 'the token signing key is not known', realm: this.realm });
+  }
+
+  async #runValidate(validate: NonNullable<ResolvedOptions<C>['validate']>, jws: ParsedJws): Promise<void> {
+    let verdict: boolean | void;
+    try {
+      verdict = await validate(jws.claims as AccessToken<C>['claims'], jws.header);
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      throw new InvalidTokenError({ reason: 'custom_validation_failed', description: 'the token was refused', realm: this.realm, cause: error });
+    }
+    if (verdict === false) {
+      throw new InvalidTokenError({ reason: 'custom_validation_failed', description: 'the token was refused', realm: this.realm });
+    }
+  }
+
+  #accessToken(token: string, jws: ParsedJws, issuer: string): AccessToken<C> {
+    const claims = jws.claims;
+    const aud = claims.aud;
+    return {
+      token,
+      header: jws.header,
+      claims: claims as AccessToken<C>['claims'],
+      scopes: extractScopes(claims, this.#options.scopeClaims),
+      subject: claims.sub,
+      clientId: claims.client_id,
+      issuer,
+      audience: typeof aud === 'string' ? [aud] : (aud ?? []),
+      expiresAt: new Date(claims.exp! * 1000),
+    };
+  }
+
+  #recordRejection(error: unknown, issuer: string | undefined): AuthError {
+    const authError =
+      error instanceof AuthError
+        ? error
+        : new InvalidTokenError({ reason: 'malformed_token', description: 'the token could not be verified', realm: this.realm, cause: error });
+    this.#rejected++;
+    this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
+    if (this.listenerCount('token_rejected') > 0) {
+      const event: TokenRejectedEvent = { code: authError.code, reason: authError.reason, status: authError.status, issuer };
+      this.emit('token_rejected', event);
+    }
+    return authError;
+  }
+
+  stats(): VerifierStats {
+    const issuers: VerifierStats['issuers'] = {};
+    for (const [name, runtime] of this.#issuers) issuers[name] = runtime.keys?.stats();
+    return { verified: this.#verified, rejected: this.#rejected, rejectedByReason: { ...this.#rejectedByReason }, issuers };
+  }
+
+  close(): void {
+    for (const runtime of this.#issuers.values()) runtime.keys?.close();
+    this.removeAllListeners();
+  }
+}
+
+/**
+ * Creates a verifier. Options are checked here, once: a wrong one is a `TypeError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { createVerifier } from '@portcullis/core';
+ *
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
+ * const auth = await verifier.verify(token); // throws an AuthError when the token is refused
+ * console.log(auth.subject, auth.scopes);
+ * ```
+ */
+export function createVerifier<C extends object = JwtClaims>(options: VerifierOptions<C>): Verifier<C> {
+  return new JwtVerifier<C>(resolveOptions(options));
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { isCanonicalBase64url } from '../src/base64url.js';
+import { InvalidTokenError } from '../src/errors.js';
+import { parseJws } from '../src/jws.js';
+
+const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const token = (header: unknown, payload: unknown, signature = 'c2ln'): string => `${b64(header)}.${b64(payload)}.${signature}`;
+
+function reasonOf(value: string): string {
+  try {
+    parseJws(value, undefined);
+    return 'accepted';
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return error.reason;
+    throw error;
+  }
+}
+
+describe('JWS parsing (RFC 7515)', () => {
+  it('happy flow: decodes header, claims, signing input and signature', () => {
+    const parsed = parseJws(token({ alg: 'RS256', kid: 'k1' }, { iss: 'x' }), undefined);
+    expect(parsed.header).toEqual({ alg: 'RS256', kid: 'k1' });
+    expect(parsed.claims).toEqual({ iss: 'x' });
+    expect(parsed.signature.toString()).toBe('sig');
+    expect(parsed.signingInput.toString()).toBe(`${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ iss: 'x' })}`);
+  });
+
+  it('error flow: not three segments, or empty header or payload', () => {
+    for (const value of ['', 'a', 'a.b', 'a.b.c.d', '.b.c', 'a..c', '...']) expect(reasonOf(value), value).toBe('malformed_token');
+  });
+
+  it('error flow: padding, standard base64 characters and whitespace are refused', () => {
+    const good = token({ alg: 'RS256' }, { a: 1 }, 'c2lnbg');
+    expect(reasonOf(good)).toBe('accepted');
+    expect(reasonOf(good + '==')).toBe('malformed_token');
+    expect(reasonOf(good.replace('c2lnbg', 'c2+/bg'))).toBe('malformed_token');
+    expect(reasonOf(good + ' ')).toBe('malformed_token');
+    expect(reasonOf(good.replace('c2lnbg', 'c2lnb'))).toBe('malformed_token'); // length 1 mod 4
+  });
+
+  it('error flow: a re-spelled signature (non-zero unused bits) is refused', () => {
+    // "c2lnbg" ends in 'g' (0b100000, low 4 bits zero); 'h' decodes to the same bytes but is not canonical.
+    expect(Buffer.from('c2lnbh', 'base64url').equals(Buffer.from('c2lnbg', 'base64url'))).toBe(true);
+    expect(reasonOf(token({ alg: 'RS256' }, { a: 1 }, 'c2lnbh'))).toBe('malformed_token');
+    expect(isCanonicalBase64url('AB', 0, 2)).toBe(false);
+    expect(isCanonicalBase64url('AQ', 0, 2)).toBe(true);
+    expect(isCanonicalBase64url('AAB', 0, 3)).toBe(false);
+    expect(isCanonicalBase64url('AAE', 0, 3)).toBe(true);
+  });
+
+  it('error flow: header must be a JSON object with a string alg; payload a JSON object', () => {
+    expect(reasonOf(token('not json', { a: 1 }))).toBe('malformed_header');
+    expect(reasonOf(token(['RS256'], { a: 1 }))).toBe('malformed_header');
+    expect(reasonOf(token({ alg: 1 }, { a: 1 }))).toBe('malformed_header');
+    expect(reasonOf(token({ typ: 'JWT' }, { a: 1 }))).toBe('malformed_header');
+    expect(reasonOf(token({ alg: 'RS256', kid: 7 }, { a: 1 }))).toBe('malformed_header');
+    expect(reasonOf(token({ alg: 'RS256' }, 'text'))).toBe('malformed_payload');
+    expect(reasonOf(token({ alg: 'RS256' }, null))).toBe('malformed_payload');
+    expect(reasonOf(token({ alg: 'RS256' }, [1]))).toBe('malformed_payload');
+  });
+
+  it('error flow: any crit and an unencoded payload are refused', () => {
+    expect(reasonOf(token({ alg: 'RS256', crit: ['exp'], exp: 1 }, { a: 1 }))).toBe('unsupported_crit');
+    expect(reasonOf(token({ alg: 'RS256', crit: [] }, { a: 1 }))).toBe('unsupported_crit');
+    expect(reasonOf(token({ alg: 'RS256', b64: false }, { a: 1 }))).toBe('unencoded_payload');
+  });
+
+  it('error flow: the error description never contains the token', () => {
+    const value = token('garbage-secret-material', { a: 1 });
+    try {
+      parseJws(value, undefined);
+    } catch (error) {
+      expect(JSON.stringify((error as InvalidTokenError).toJSON())).not.toContain('garbage');
+      expect((error as InvalidTokenError).message).not.toContain(value);
+    }
+  });
+});

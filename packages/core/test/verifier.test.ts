@@ -1,0 +1,227 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
+import {
+  AuthError,
+  CredentialsRequiredError,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  KeysUnavailableError,
+  createVerifier,
+  type JwtClaims,
+  type TokenRejectedEvent,
+  type VerifierOptions,
+  type Verifier,
+} from '../src/index.js';
+
+let issuer: FakeIssuer;
+const open: Verifier[] = [];
+
+function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
+  const verifier = createVerifier<JwtClaims>({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  open.push(verifier);
+  return verifier;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<AuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AuthError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+beforeAll(async () => {
+  issuer = await startFakeIssuer();
+});
+afterEach(() => {
+  issuer.setJwksMode('up');
+  issuer.setMetadataMode('up');
+  for (const verifier of open.splice(0)) verifier.close();
+});
+afterAll(async () => {
+  await issuer.close();
+});
+
+describe('createVerifier options', () => {
+  it('error flow: wrong options are a TypeError naming the option', () => {
+    const base = { issuer: 'https://issuer.example.com/', audience: 'api' };
+    expect(() => createVerifier({ ...base, issuer: '' })).toThrow(/"issuer/);
+    expect(() => createVerifier({ issuer: base.issuer })).toThrow(/"audience"/);
+    expect(() => createVerifier({ ...base, algorithms: ['none' as never] })).toThrow(/"algorithms"/);
+    expect(() => createVerifier({ ...base, algorithms: ['HS256'] })).toThrow(/needs an explicit "secret"/);
+    expect(() => createVerifier({ ...base, secret: 'short' })).toThrow(/"secret"/);
+    expect(() => createVerifier({ ...base, clockTolerance: -1 })).toThrow(/"clockTolerance"/);
+    expect(() => createVerifier({ ...base, jwks: { timeout: 'soon' as never } })).toThrow(/jwks\.timeout/);
+    expect(() => createVerifier({ ...base, jwksUri: 'ftp://x' })).toThrow(/jwksUri/);
+    expect(() => createVerifier({ ...base, validate: 'yes' as never })).toThrow(/"validate"/);
+    expect(() => createVerifier({ ...base, issuer: [] })).toThrow(/"issuer"/);
+    expect(() => createVerifier({ ...base, issuer: [{ issuer: 'https://a/' }, { issuer: 'https://a/' }] })).toThrow(/twice/);
+  });
+});
+
+describe('verify', () => {
+  it('happy flow: a minted token gives the documented AccessToken', async () => {
+    const verifier = verifierFor();
+    const token = issuer.mint({ sub: 'svc-1', client_id: 'svc-1', scope: 'orders:read orders:write' });
+    const auth = await verifier.verify(token);
+    expect(auth.token).toBe(token);
+    expect(auth.header.alg).toBe('RS256');
+    expect(auth.header.typ).toBe('at+jwt');
+    expect(auth.subject).toBe('svc-1');
+    expect(auth.clientId).toBe('svc-1');
+    expect(auth.issuer).toBe(issuer.url);
+    expect(auth.audience).toEqual([issuer.audience]);
+    expect(auth.scopes).toEqual(['orders:read', 'orders:write']);
+    expect(auth.expiresAt.getTime()).toBe(auth.claims.exp! * 1000);
+  });
+
+  it('happy flow: a request descriptor with a Bearer header', async () => {
+    const verifier = verifierFor();
+    const auth = await verifier.verify({ method: 'GET', url: '/', headers: { authorization: `Bearer ${issuer.mint()}` } });
+    expect(auth.issuer).toBe(issuer.url);
+  });
+
+  it('error flow: no credential is a bare 401; authenticate with optional resolves to undefined', async () => {
+    const verifier = verifierFor({ realm: 'orders' });
+    const request = { method: 'GET', url: '/', headers: {} };
+    const error = await refusal(verifier.verify(request));
+    expect(error).toBeInstanceOf(CredentialsRequiredError);
+    expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="orders"');
+    expect(await verifier.authenticate(request, { optional: true })).toBeUndefined();
+    const bad = await refusal(verifier.authenticate({ ...request, headers: { authorization: 'Bearer x.y' } }, { optional: true }));
+    expect(bad).toBeInstanceOf(InvalidTokenError);
+    const malformed = await refusal(verifier.authenticate({ ...request, headers: { authorization: 'Bearer' } }, { optional: true }));
+    expect(malformed).toBeInstanceOf(InvalidRequestError);
+  });
+
+  it('error flow: an oversized token is refused before it is parsed', async () => {
+    const verifier = verifierFor({ maxTokenLength: 1000 });
+    const error = await refusal(verifier.verify(issuer.mint({ pad: 'x'.repeat(2000) })));
+    expect(error.reason).toBe('token_too_large');
+  });
+
+  it('error flow: an unknown iss is a 401 without any network request', async () => {
+    const verifier = verifierFor();
+    issuer.resetStats();
+    const error = await refusal(verifier.verify(issuer.mint({ iss: 'https://attacker.example.com' })));
+    expect(error.status).toBe(401);
+    expect(error.reason).toBe('invalid_issuer');
+    expect(issuer.stats.jwksRequests).toBe(0);
+  });
+
+  it('happy flow: strict at+jwt mode takes at+jwt and refuses JWT', async () => {
+    const verifier = verifierFor({ tokenType: 'at+jwt' });
+    await expect(verifier.verify(issuer.mint())).resolves.toBeDefined();
+    expect((await refusal(verifier.verify(issuer.mint({}, { header: { typ: 'JWT' } })))).reason).toBe('invalid_type');
+    expect((await refusal(verifier.verify(issuer.mint({ jti: undefined })))).reason).toBe('missing_claim');
+  });
+
+  it('happy flow: HS256 only with an explicit secret; the JWKS keys never verify HS tokens', async () => {
+    const secret = 'a-very-long-shared-secret-of-32-bytes!';
+    const verifier = verifierFor({ secret, jwksUri: undefined });
+    await expect(verifier.verify(issuer.mint({}, { alg: 'HS256', secret }))).resolves.toBeDefined();
+    expect((await refusal(verifier.verify(issuer.mint({}, { alg: 'HS256', secret: secret + 'x' })))).reason).toBe('invalid_signature');
+    expect((await refusal(verifier.verify(issuer.mint()))).reason).toBe('algorithm_not_allowed');
+  });
+
+  it('happy flow: the algorithm allow-list', async () => {
+    const verifier = verifierFor({ algorithms: ['ES256'] });
+    await expect(verifier.verify(issuer.mint({}, { alg: 'ES256' }))).resolves.toBeDefined();
+    expect((await refusal(verifier.verify(issuer.mint({}, { alg: 'RS256' })))).reason).toBe('algorithm_not_allowed');
+  });
+
+  it('happy flow: scopes from a named claim, checked all-of and any-of', async () => {
+    const verifier = verifierFor({ scopeClaims: ['permissions'] });
+    const auth = await verifier.verify(issuer.mint({ scope: 'a', permissions: ['b', 'c'] }));
+    expect(auth.scopes).toEqual(['a', 'b', 'c']);
+    expect(() => verifier.checkScopes(auth, { allOf: ['a', 'c'] })).not.toThrow();
+    expect(() => verifier.checkScopes(auth, { anyOf: ['z', 'b'] })).not.toThrow();
+    expect(() => verifier.checkScopes(auth, { allOf: ['a', 'z'] })).toThrow(InsufficientScopeError);
+  });
+
+  it('happy flow: validate sees claims and header; false or a throw refuses with the cause kept', async () => {
+    const seen: string[] = [];
+    const verifier = verifierFor({
+      validate: (claims, header) => {
+        seen.push(`${String(claims.sub)}/${header.alg}`);
+        if (claims.sub === 'banned') return false;
+        if (claims.sub === 'boom') throw new Error('lookup failed');
+        return undefined;
+      },
+    });
+    await verifier.verify(issuer.mint({ sub: 'ok' }));
+    expect((await refusal(verifier.verify(issuer.mint({ sub: 'banned' })))).reason).toBe('custom_validation_failed');
+    const thrown = await refusal(verifier.verify(issuer.mint({ sub: 'boom' })));
+    expect(thrown.reason).toBe('custom_validation_failed');
+    expect((thrown.cause as Error).message).toBe('lookup failed');
+    expect(seen).toEqual(['ok/RS256', 'banned/RS256', 'boom/RS256']);
+  });
+
+  it('happy flow: token_rejected events carry a reason, never the token; stats count', async () => {
+    const verifier = verifierFor();
+    const events: TokenRejectedEvent[] = [];
+    verifier.on('token_rejected', (event) => events.push(event));
+    const expired = issuer.mint({}, { lifetime: -600 });
+    await refusal(verifier.verify(expired));
+    await verifier.verify(issuer.mint());
+    expect(events).toEqual([{ code: 'invalid_token', reason: 'expired', status: 401, issuer: issuer.url }]);
+    expect(JSON.stringify(events)).not.toContain(expired);
+    const stats = verifier.stats();
+    expect(stats.verified).toBe(1);
+    expect(stats.rejected).toBe(1);
+    expect(stats.rejectedByReason.expired).toBe(1);
+  });
+});
+
+describe('issuers and keys', () => {
+  it('happy flow: discovery finds the JWKS from the issuer alone', async () => {
+    const verifier = verifierFor({ jwksUri: undefined });
+    issuer.resetStats();
+    await verifier.verify(issuer.mint());
+    expect(issuer.stats.metadataRequests).toBeGreaterThanOrEqual(1);
+    expect(issuer.stats.jwksRequests).toBe(1);
+  });
+
+  it('happy flow: several issuers, each token checked against its own keys', async () => {
+    const other = await startFakeIssuer({ audience: 'https://other-api.example.com' });
+    try {
+      const verifier = verifierFor({
+        issuer: [
+          { issuer: issuer.url, jwksUri: issuer.jwksUri },
+          { issuer: other.url, jwksUri: other.jwksUri, audience: other.audience },
+        ],
+        jwksUri: undefined,
+      });
+      expect((await verifier.verify(issuer.mint())).issuer).toBe(issuer.url);
+      expect((await verifier.verify(other.mint())).issuer).toBe(other.url);
+      // A token naming one issuer but signed by the other's key.
+      const forged = other.mint({ iss: issuer.url, aud: issuer.audience }, { kid: issuer.currentKid('RS256') });
+      expect((await refusal(verifier.verify(forged))).reason).toBe('invalid_signature');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('happy flow: 500 concurrent verifications on a cold cache make one JWKS fetch', async () => {
+    const verifier = verifierFor();
+    issuer.resetStats();
+    const tokens = Array.from({ length: 500 }, (_, i) => issuer.mint({ sub: `s${i}` }));
+    const results = await Promise.all(tokens.map((t) => verifier.verify(t)));
+    expect(results).toHaveLength(500);
+    expect(issuer.stats.jwksRequests).toBe(1);
+  });
+
+  it('error flow: a cold outage is a 503 with Retry-After, within the fetch timeout', async () => {
+    const verifier = verifierFor({ jwks: { timeout: 300 } });
+    issuer.setJwksMode('hang');
+    const started = Date.now();
+    const error = await refusal(verifier.verify(issuer.mint()));
+    expect(error).toBeInstanceOf(KeysUnavailableError);
+    expect(error.status).toBe(503);
+    expect(Number(error.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - started).toBeLessThan(300 + 1500);
+  });
+});

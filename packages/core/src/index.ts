@@ -28,3 +28,5 @@ export type { VerifierOptions, IssuerConfig, ValidateFunction } from './options.
 export { extractCredential } from './credential.js';
 export type { CredentialOptions } from './credential.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
+export { describeRequest, isVerifier, resolveVerifier, scopeRequirement, errorResponse } from './adapter-support.js';
+export type { ErrorResponse } from './adapter-support.js';

@@ -1,0 +1,90 @@
+/**
+ * What every framework adapter needs from core, so that adapters stay a few lines of glue: the
+ * request descriptor from Node's request, a verifier from options or an existing one, scope
+ * requirements checked once at declaration, and the response for an {@link AuthError}.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { AuthError, ErrorBody } from './errors.js';
+import type { VerifierOptions } from './options.js';
+import { normalizeScopeList } from './scopes.js';
+import type { JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
+import { createVerifier, type Verifier } from './verifier.js';
+
+/**
+ * The descriptor core reads, from Node's `IncomingMessage` (Express's `req`, Fastify's `request.raw`,
+ * Koa's `ctx.req`), and the parsed body when the framework has one.
+ *
+ * @example
+ * ```ts
+ * const auth = await verifier.authenticate(describeRequest(req, req.body));
+ * ```
+ */
+export function describeRequest(req: IncomingMessage, body?: unknown): RequestDescriptor {
+  return { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body };
+}
+
+/** True for a verifier made by `createVerifier` (or anything shaped like one). */
+export function isVerifier(value: unknown): value is Verifier<object> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Verifier).authenticate === 'function' &&
+    typeof (value as Verifier).checkScopes === 'function'
+  );
+}
+
+/**
+ * A verifier from an adapter's argument: the same verifier when one is given (so that routes share
+ * one JWKS cache), or a new one built from options. `owned` says whether the adapter should close it.
+ *
+ * @example
+ * ```ts
+ * const { verifier, owned } = resolveVerifier(optionsOrVerifier);
+ * ```
+ */
+export function resolveVerifier<C extends object = JwtClaims>(
+  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+): { verifier: Verifier<C>; owned: boolean } {
+  if (isVerifier(optionsOrVerifier)) return { verifier: optionsOrVerifier as Verifier<C>, owned: false };
+  return { verifier: createVerifier<C>(optionsOrVerifier), owned: true };
+}
+
+/**
+ * A route's requirement from the scope lists it declares, checked at declaration (a `TypeError`
+ * names the option) and frozen. Undefined when it requires nothing.
+ *
+ * @example
+ * ```ts
+ * const requirement = scopeRequirement({ allOf: ['orders:write'] }, 'config.auth');
+ * ```
+ */
+export function scopeRequirement(
+  scopes: { allOf?: readonly string[] | undefined; anyOf?: readonly string[] | undefined },
+  option: string,
+): ScopeRequirement | undefined {
+  const allOf = scopes.allOf === undefined ? undefined : normalizeScopeList(scopes.allOf, `${option}.scopes`);
+  const anyOf = scopes.anyOf === undefined ? undefined : normalizeScopeList(scopes.anyOf, `${option}.anyScope`);
+  if (anyOf !== undefined && anyOf.length === 0) throw new TypeError(`${option}.anyScope: needs at least one scope`);
+  if ((allOf === undefined || allOf.length === 0) && anyOf === undefined) return undefined;
+  return Object.freeze({ allOf, anyOf });
+}
+
+/** Status, headers and JSON body of the answer to an {@link AuthError}. */
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: ErrorBody;
+}
+
+/**
+ * The answer to an {@link AuthError}, the same in every adapter (DESIGN.md, "Answers").
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body } = errorResponse(err);
+ * res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
+ * ```
+ */
+export function errorResponse(error: AuthError): ErrorResponse {
+  return { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' }, body: error.toJSON() };
+}

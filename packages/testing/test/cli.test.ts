@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../src/index.js';
+
+// The bin runs the built CLI; the root `pnpm test` builds before running vitest.
+const BIN = fileURLToPath(new URL('../bin/portcullis-issuer.js', import.meta.url));
+const BUILT_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+interface Run {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: Run[] = [];
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const handle = { child, stdout: () => stdout, stderr: () => stderr, exit };
+  running.push(handle);
+  return handle;
+}
+
+/** Polls the output for a line, at most 10 s. */
+async function waitForOutput(handle: Run, pattern: RegExp): Promise<RegExpExecArray> {
+  for (let i = 0; i < 200; i++) {
+    const match = pattern.exec(handle.stdout());
+    if (match !== null) return match;
+    if (handle.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no ${String(pattern)} in output:\n${handle.stdout()}\n${handle.stderr()}`);
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_resolve, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+beforeAll(() => {
+  expect(existsSync(BUILT_CLI), 'packages/testing/dist/cli.js is missing: run `pnpm build` first').toBe(true);
+});
+
+afterEach(() => {
+  for (const handle of running.splice(0)) if (handle.child.exitCode === null) handle.child.kill('SIGKILL');
+});
+
+describe('portcullis-issuer CLI', () => {
+  it('happy flow: prints the URLs, serves metadata and tokens for the demo client, and exits 0 on SIGINT', async () => {
+    const cli = run(['--port', '0', '--client-id', 'cli-client', '--client-secret', 'cli-secret', '--scopes', 'orders:read orders:write', '--issuer-path', '/realms/cli']);
+    await waitForOutput(cli, /Press Ctrl\+C/);
+    const issuer = /^Issuer: +(\S+)$/m.exec(cli.stdout())![1]!;
+    const jwksUri = /^JWKS URI: +(\S+)$/m.exec(cli.stdout())![1]!;
+    const tokenEndpoint = /^Token endpoint: +(\S+)$/m.exec(cli.stdout())![1]!;
+    expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/realms\/cli$/);
+
+    const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(metadata).toMatchObject({ issuer, jwks_uri: jwksUri, token_endpoint: tokenEndpoint, scopes_supported: ['orders:read', 'orders:write'] });
+
+    const token = await fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: basicAuthorization('cli-client', 'cli-secret'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(token.status).toBe(200);
+    expect(((await token.json()) as Record<string, unknown>).scope).toBe('orders:read orders:write');
+
+    // The curl line is ready to paste, except for a secret the user chose, which is never printed.
+    expect(cli.stdout()).toContain(`curl -s -u 'cli-client:<client-secret>' -d grant_type=client_credentials ${tokenEndpoint}`);
+    expect(cli.stdout()).not.toContain('cli-secret');
+
+    cli.child.kill('SIGINT');
+    expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
+    expect(await fetch(jwksUri).then(() => 'answered', () => 'refused')).toBe('refused');
+  });
+
+  it('happy flow: with the defaults the printed curl command gets a token, and SIGTERM stops it', async () => {
+    const cli = run(['--port', '0']);
+    const match = await waitForOutput(cli, /curl -s -u (\S+) -d grant_type=client_credentials (\S+)/);
+    const user = match[1]!;
+    expect(user).toBe('demo-client:demo-secret');
+    const response = await fetch(match[2]!, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(user).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(response.status).toBe(200);
+    cli.child.kill('SIGTERM');
+    expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('happy flow: --help prints usage and exits 0', async () => {
+    const cli = run(['--help']);
+    expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
+    expect(cli.stdout()).toContain('Usage: portcullis-issuer');
+  });
+
+  it.each([
+    [['--bogus'], 2],
+    [['--port', 'eighty'], 1],
+    [['--issuer-path', 'no-slash', '--port', '0'], 1],
+  ])('error flow: bad arguments %j exit %i with a message on stderr', async (args, code) => {
+    const cli = run(args);
+    expect(await within(cli.exit, 10_000)).toEqual({ code, signal: null });
+    expect(cli.stderr()).not.toBe('');
+    expect(cli.stdout()).toBe('');
+  });
+});

@@ -24,7 +24,15 @@ export const FAULT_MODES: readonly FaultMode[] = [
   'redirect',
 ];
 
-/** Body size of the `huge` mode. */
+/**
+ * Body size in bytes of the `huge` mode: 10 MiB.
+ *
+ * @example
+ * ```ts
+ * issuer.setJwksMode('huge');
+ * expect((await (await fetch(issuer.jwksUri)).arrayBuffer()).byteLength).toBe(HUGE_BODY_BYTES);
+ * ```
+ */
 export const HUGE_BODY_BYTES = 10 * 1024 * 1024;
 
 const DEFAULT_DELAY_MS = 1000;
@@ -62,7 +70,14 @@ export function faultSetting(mode: FaultMode, options: FaultModeOptions, method:
   return { mode, delayMs };
 }
 
-/** What {@link serveDocument} needs besides the request. */
+/**
+ * What {@link serveDocument} needs besides the request.
+ *
+ * @example
+ * ```ts
+ * const context: ServeContext = { document: () => keys.jwks(), emptyDocument: { keys: [] }, redirectLocation, schedule };
+ * ```
+ */
 export interface ServeContext {
   /** The normal document, built at answer time. */
   document(): Record<string, unknown>;

@@ -3,7 +3,14 @@ import { authenticateClient, readClientCredentials } from './client-auth.js';
 import { mediaType, readBody, sendJson } from './http-io.js';
 import type { ClientRegistration, MintOptions } from './types.js';
 
-/** Largest accepted token request body. */
+/**
+ * Largest accepted token request body in bytes; larger ones get 413 `invalid_request`.
+ *
+ * @example
+ * ```ts
+ * const body = 'grant_type=client_credentials&padding=' + 'x'.repeat(MAX_TOKEN_REQUEST_BYTES); // 413
+ * ```
+ */
 export const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
 
 /** Realm of the `WWW-Authenticate: Basic` challenge of `invalid_client` answers. */
@@ -15,7 +22,14 @@ const NO_STORE: OutgoingHttpHeaders = { 'Cache-Control': 'no-store', Pragma: 'no
 /** RFC 6749 §3.3 scope-token characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
-/** What the token endpoint needs from the issuer. */
+/**
+ * What the token endpoint needs from the issuer.
+ *
+ * @example
+ * ```ts
+ * const context: TokenEndpointContext = { clients, audience: 'https://api.example.com', lifetime: 300, mint };
+ * ```
+ */
 export interface TokenEndpointContext {
   readonly clients: ReadonlyMap<string, ClientRegistration>;
   readonly audience: string;

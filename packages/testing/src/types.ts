@@ -132,7 +132,15 @@ export interface FakeIssuerOptions {
  * ```
  */
 export interface MintOptions {
-  /** Default `'RS256'`. RS and PS use the RSA key, ES256/384/512 the P-256/384/521 key, EdDSA Ed25519. */
+  /**
+   * Default `'RS256'`. RS and PS use the RSA key, ES256/384/512 the P-256/384/521 key, EdDSA Ed25519.
+   *
+   * The RSA key is published with `alg: 'RS256'`, so verifiers that match the JWK `alg` (jose does) find
+   * no key for RS384/RS512/PS*. To have such tokens accepted, publish the same key under another kid:
+   * `issuer.addKey({ ...issuer.publicJwk(issuer.currentKid()), kid: 'ps', alg: 'PS256' })` and mint with
+   * `{ alg: 'PS256', kid: 'ps' }`. The P-384 and P-521 keys are published when first used (or asked for
+   * with `currentKid('ES384')`), so create them before a verifier caches the JWKS.
+   */
   alg?: MintAlgorithm;
   /** Header `kid`; `null` leaves it out. Default: the current kid for the algorithm's key type. */
   kid?: string | null;

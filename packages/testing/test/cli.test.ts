@@ -60,7 +60,13 @@ afterEach(() => {
 
 describe('portcullis-issuer CLI', () => {
   it('happy flow: prints the URLs, serves metadata and tokens for the demo client, and exits 0 on SIGINT', async () => {
-    const cli = run(['--port', '0', '--client-id', 'cli-client', '--client-secret', 'cli-secret', '--scopes', 'orders:read orders:write', '--issuer-path', '/realms/cli']);
+    const cli = run([
+      ['--port', '0'],
+      ['--client-id', 'cli-client'],
+      ['--client-secret', 'cli-secret'],
+      ['--scopes', 'orders:read orders:write'],
+      ['--issuer-path', '/realms/cli'],
+    ].flat());
     await waitForOutput(cli, /Press Ctrl\+C/);
     const issuer = /^Issuer: +(\S+)$/m.exec(cli.stdout())![1]!;
     const jwksUri = /^JWKS URI: +(\S+)$/m.exec(cli.stdout())![1]!;
@@ -68,7 +74,12 @@ describe('portcullis-issuer CLI', () => {
     expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/realms\/cli$/);
 
     const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(metadata).toMatchObject({ issuer, jwks_uri: jwksUri, token_endpoint: tokenEndpoint, scopes_supported: ['orders:read', 'orders:write'] });
+    expect(metadata).toMatchObject({
+      issuer,
+      jwks_uri: jwksUri,
+      token_endpoint: tokenEndpoint,
+      scopes_supported: ['orders:read', 'orders:write'],
+    });
 
     const token = await fetch(tokenEndpoint, {
       method: 'POST',

@@ -209,12 +209,26 @@ function parseHttpUrl(url: string | URL): URL {
   return parsed;
 }
 
-/** A URL fit for messages: no credentials, query or fragment. */
+/**
+ * A URL fit for messages: no credentials, query or fragment.
+ *
+ * @example
+ * ```ts
+ * displayUrl(new URL('https://u:p@h.example/jwks?x=1')); // 'https://h.example/jwks'
+ * ```
+ */
 export function displayUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-/** Parses an http(s) URL option and returns its normalized form, or throws a `TypeError` naming it. */
+/**
+ * Parses an http(s) URL option and returns its normalized form, or throws a `TypeError` naming it.
+ *
+ * @example
+ * ```ts
+ * normalizeHttpUri('https://H.example/jwks', 'jwksUri'); // 'https://h.example/jwks'
+ * ```
+ */
 export function normalizeHttpUri(uri: string, option: string): string {
   let parsed: URL;
   try {
@@ -231,6 +245,11 @@ export function normalizeHttpUri(uri: string, option: string): string {
 /**
  * Whether a URL's hostname is the loopback interface (127.0.0.0/8, ::1 or `localhost`), where plain
  * http cannot be intercepted off the machine.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost(new URL('http://127.0.0.1:8080/').hostname); // true
+ * ```
  */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();

@@ -104,6 +104,11 @@ export function importVerificationKey(jwk: unknown): VerificationKey | undefined
 /**
  * A string naming the public members of a JWK, so that an unchanged key can keep its `KeyObject`
  * across refreshes. `undefined` when the value is not an object.
+ *
+ * @example
+ * ```ts
+ * jwkFingerprint(jwk) === jwkFingerprint({ ...jwk }); // true
+ * ```
  */
 export function jwkFingerprint(jwk: unknown): string | undefined {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return undefined;

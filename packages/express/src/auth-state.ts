@@ -1,0 +1,58 @@
+/**
+ * What `requireAuth` leaves on the request for the scope guards that follow it, and the one place
+ * where an {@link AuthError} becomes an answer (or is handed to the app's error handlers).
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { errorResponse, isAuthError, type Verifier } from '@portcullis/core';
+
+/** Per `requireAuth` call, built once: the verifier that judged the request and the error mode. */
+export interface AuthState {
+  readonly verifier: Verifier<object>;
+  /** `errors: 'pass'`: AuthErrors go to `next(err)` instead of being answered here. */
+  readonly pass: boolean;
+}
+
+// Module-private key: nothing but this package reads or writes it, and it never shows in JSON or logs.
+const AUTH_STATE = Symbol('portcullis.express.auth-state');
+
+type RequestWithState = Request & { [AUTH_STATE]?: AuthState };
+
+export function setAuthState(req: Request, state: AuthState): void {
+  (req as RequestWithState)[AUTH_STATE] = state;
+}
+
+export function getAuthState(req: Request): AuthState | undefined {
+  return (req as RequestWithState)[AUTH_STATE];
+}
+
+const CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Writes core's answer with Node's own response methods, so that Express 4 and 5 send the same bytes
+ * (no ETag or freshness logic from `res.send`).
+ */
+function respond(res: Response, error: Parameters<typeof errorResponse>[0]): void {
+  const { status, headers, body } = errorResponse(error);
+  const payload = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', CONTENT_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.end(payload);
+}
+
+/**
+ * Ends a refused request: an AuthError is answered (or passed on with `errors: 'pass'`); anything else
+ * is a bug and takes Express's normal error path. Never throws.
+ */
+export function refuse(error: unknown, res: Response, next: NextFunction, pass: boolean): void {
+  if (!isAuthError(error) || pass || res.headersSent) {
+    next(error);
+    return;
+  }
+  try {
+    respond(res, error);
+  } catch (writeError) {
+    next(writeError);
+  }
+}

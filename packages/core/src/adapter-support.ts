@@ -45,7 +45,7 @@ export function isVerifier(value: unknown): value is Verifier<object> {
 export function resolveVerifier<C extends object = JwtClaims>(
   optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
 ): { verifier: Verifier<C>; owned: boolean } {
-  if (isVerifier(optionsOrVerifier)) return { verifier: optionsOrVerifier as Verifier<C>, owned: false };
+  if (isVerifier(optionsOrVerifier)) return { verifier: optionsOrVerifier, owned: false };
   return { verifier: createVerifier<C>(optionsOrVerifier), owned: true };
 }
 

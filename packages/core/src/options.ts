@@ -7,6 +7,7 @@ import { createSecretKey } from 'node:crypto';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } from './algorithms.js';
 import { normalizeMediaType } from './claims.js';
 import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
+import type { TokenCacheOptions } from './token-cache.js';
 import { resolveJwksCacheOptions, type JwksCacheInit } from './jwks-options.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 
@@ -70,6 +71,11 @@ export interface VerifierOptions<C extends object = JwtClaims> {
   jwks?: JwksCacheInit | undefined;
   /** Largest discovery document, in bytes. Default 64 KiB. */
   discoveryMaxBytes?: number | undefined;
+  /**
+   * The verified-token cache: a repeated token skips the signature check (time claims and key
+   * presence are re-checked on every hit). On by default ({@link DEFAULT_TOKEN_CACHE}); `false` turns it off.
+   */
+  tokenCache?: TokenCacheOptions | false | undefined;
 }
 
 export interface ResolvedIssuer {
@@ -95,6 +101,7 @@ export interface ResolvedOptions<C extends object> {
   readonly allowFormBodyToken: boolean;
   readonly jwks: JwksCacheInit;
   readonly discoveryMaxBytes: number;
+  readonly tokenCache: TokenCacheOptions | false;
 }
 
 function fail(option: string, message: string): never {
@@ -197,6 +204,8 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   const requiredClaims = options.requiredClaims === undefined ? [] : stringList(options.requiredClaims, 'requiredClaims');
   const extraScopeClaims = options.scopeClaims === undefined ? [] : stringList(options.scopeClaims, 'scopeClaims');
   if (options.jwks !== undefined && (typeof options.jwks !== 'object' || options.jwks === null)) fail('jwks', 'must be an object');
+  const tokenCache = options.tokenCache ?? {};
+  if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null)) fail('tokenCache', 'must be false or an object');
   // Checked here, once, so that a wrong cache setting fails at construction rather than on the first fetch.
   resolveJwksCacheOptions(options.jwks);
 
@@ -214,5 +223,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     allowFormBodyToken: options.allowFormBodyToken === true,
     jwks: options.jwks ?? {},
     discoveryMaxBytes: nonNegative(options.discoveryMaxBytes, 'discoveryMaxBytes', 64 * 1024)!,
+    tokenCache,
   };
 }

@@ -18,7 +18,8 @@ import { parseJws, type ParsedJws } from './jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
 import { checkScopes, extractScopes } from './scopes.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './signature.js';
-import type { AccessToken, JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
+import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
+import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
 
 /** Where a verifier gets an issuer's keys: the JWKS cache by default. */
 export interface KeySource {
@@ -41,6 +42,8 @@ export interface VerifierStats {
   verified: number;
   rejected: number;
   rejectedByReason: Partial<Record<RejectReason, number>>;
+  /** Verified-token cache hits and misses (zeros when the cache is off). */
+  tokenCache: { hits: number; misses: number; size: number };
   issuers: Record<string, IssuerKeysStats | undefined>;
 }
 
@@ -84,6 +87,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   readonly #issuers = new Map<string, IssuerRuntime>();
   readonly #claimRulesByIssuer = new Map<string, ClaimRules>();
   readonly #credentialOptions: CredentialOptions;
+  readonly #tokenCache: TokenCache | undefined;
   #verified = 0;
   #rejected = 0;
   readonly #rejectedByReason: Partial<Record<RejectReason, number>> = {};
@@ -97,6 +101,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       allowFormBodyToken: options.allowFormBodyToken,
       realm: options.realm,
     };
+    this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
     for (const issuer of options.issuers) {
       let keys: IssuerKeys | undefined;
       if (issuer.needsKeys) {
@@ -162,6 +167,16 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       if (token.length > this.#options.maxTokenLength) {
         throw new InvalidTokenError({ reason: 'token_too_large', description: 'the token is too large', realm: this.realm });
       }
+      const cached = this.#tokenCache?.get(token);
+      if (cached !== undefined) {
+        issuer = cached.auth.issuer;
+        if (this.#stillValid(token, cached)) {
+          const validate = this.#options.validate;
+          if (validate !== undefined) await this.#runValidate(validate, cached.auth.claims, cached.auth.header);
+          this.#verified++;
+          return cached.auth as AccessToken<C>;
+        }
+      }
       const jws = parseJws(token, this.realm);
       const iss = jws.claims.iss;
       const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
@@ -176,19 +191,51 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         throw new InvalidTokenError({ reason: 'algorithm_not_allowed', description: 'the token algorithm is not allowed', realm: this.realm });
       }
       checkTokenType(jws.header, this.#options.tokenType, this.realm);
+      let key: VerificationKey | undefined;
       if (spec.kty === 'oct') this.#checkHmac(runtime, spec, jws);
       else {
         const keys = runtime.keys!.peek(jws.header.kid) ?? (await runtime.keys!.load(jws.header.kid));
-        this.#checkSignature(keys, alg, spec, jws);
+        key = this.#checkSignature(keys, alg, spec, jws);
       }
-      checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(Date.now() / 1000), this.realm);
+      const nowMs = Date.now();
+      checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(nowMs / 1000), this.realm);
       const validate = this.#options.validate;
-      if (validate !== undefined) await this.#runValidate(validate, jws);
+      if (validate !== undefined) await this.#runValidate(validate, jws.claims, jws.header);
+      const auth = this.#accessToken(token, jws, runtime.issuer);
+      if (this.#tokenCache !== undefined) {
+        const { claims } = jws;
+        this.#tokenCache.set(
+          token,
+          { auth, key, kid: jws.header.kid, exp: claims.exp!, nbf: claims.nbf, iat: claims.iat },
+          nowMs,
+          this.#options.clockTolerance,
+        );
+      }
       this.#verified++;
-      return this.#accessToken(token, jws, runtime.issuer);
+      return auth;
     } catch (error) {
       throw this.#recordRejection(error, issuer);
     }
+  }
+
+  /**
+   * A cache hit is good only while its time claims still hold and the key that verified it is still
+   * published; otherwise the entry goes and the token takes the full path (which gives the reason).
+   */
+  #stillValid(token: string, entry: CachedToken): boolean {
+    const now = Math.floor(Date.now() / 1000);
+    const tolerance = this.#options.clockTolerance;
+    const maxAge = this.#options.maxTokenAge;
+    let valid =
+      entry.exp > now - tolerance &&
+      (entry.nbf === undefined || entry.nbf <= now + tolerance) &&
+      (maxAge === undefined || now - entry.iat! <= maxAge + tolerance);
+    if (valid && entry.key !== undefined) {
+      const keys = this.#issuers.get(entry.auth.issuer)?.keys?.peek(entry.kid);
+      valid = keys !== undefined && keys.includes(entry.key);
+    }
+    if (!valid) this.#tokenCache!.delete(token);
+    return valid;
   }
 
   #checkHmac(runtime: IssuerRuntime, spec: AlgorithmSpec, jws: ParsedJws): void {
@@ -197,12 +244,13 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     }
   }
 
-  #checkSignature(keys: readonly VerificationKey[], alg: string, spec: AlgorithmSpec, jws: ParsedJws): void {
+  /** Returns the key that verified the signature. */
+  #checkSignature(keys: readonly VerificationKey[], alg: string, spec: AlgorithmSpec, jws: ParsedJws): VerificationKey {
     let candidates = 0;
     for (const key of keys) {
       if (!keyFitsAlgorithm(key, alg, spec)) continue;
       candidates++;
-      if (verifyAsymmetric(spec, key.keyObject, jws.signingInput, jws.signature)) return;
+      if (verifyAsymmetric(spec, key.keyObject, jws.signingInput, jws.signature)) return key;
     }
     if (candidates > 0) {
       throw new InvalidTokenError({ reason: 'invalid_signature', description: 'the token signature is invalid', realm: this.realm });
@@ -213,10 +261,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     throw new InvalidTokenError({ reason: 'unknown_key', description: 'the token signing key is not known', realm: this.realm });
   }
 
-  async #runValidate(validate: NonNullable<ResolvedOptions<C>['validate']>, jws: ParsedJws): Promise<void> {
+  async #runValidate(validate: NonNullable<ResolvedOptions<C>['validate']>, claims: object, header: JwtHeader): Promise<void> {
     let verdict: boolean | void;
     try {
-      verdict = await validate(jws.claims as AccessToken<C>['claims'], jws.header);
+      verdict = await validate(claims as AccessToken<C>['claims'], header);
     } catch (error) {
       if (error instanceof AuthError) throw error;
       throw new InvalidTokenError({ reason: 'custom_validation_failed', description: 'the token was refused', realm: this.realm, cause: error });
@@ -227,9 +275,11 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   }
 
   #accessToken(token: string, jws: ParsedJws, issuer: string): AccessToken<C> {
-    const claims = jws.claims;
+    // Frozen: with the token cache one object serves every request that carries this token.
+    const claims = deepFreeze(jws.claims);
+    deepFreeze(jws.header);
     const aud = claims.aud;
-    return {
+    return Object.freeze({
       token,
       header: jws.header,
       claims: claims as AccessToken<C>['claims'],
@@ -237,9 +287,9 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       subject: claims.sub,
       clientId: claims.client_id,
       issuer,
-      audience: typeof aud === 'string' ? [aud] : (aud ?? []),
+      audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
       expiresAt: new Date(claims.exp! * 1000),
-    };
+    });
   }
 
   #recordRejection(error: unknown, issuer: string | undefined): AuthError {
@@ -259,11 +309,19 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   stats(): VerifierStats {
     const issuers: VerifierStats['issuers'] = {};
     for (const [name, runtime] of this.#issuers) issuers[name] = runtime.keys?.stats();
-    return { verified: this.#verified, rejected: this.#rejected, rejectedByReason: { ...this.#rejectedByReason }, issuers };
+    const cache = this.#tokenCache;
+    return {
+      verified: this.#verified,
+      rejected: this.#rejected,
+      rejectedByReason: { ...this.#rejectedByReason },
+      tokenCache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, size: cache?.size ?? 0 },
+      issuers,
+    };
   }
 
   close(): void {
     for (const runtime of this.#issuers.values()) runtime.keys?.close();
+    this.#tokenCache?.clear();
     this.removeAllListeners();
   }
 }

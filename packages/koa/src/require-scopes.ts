@@ -1,0 +1,71 @@
+/**
+ * Scope guards for single routes: `requireScopes` (all of) and `requireAnyScope` (any one of). They
+ * run after `requireAuth` and use its verifier, so the scope rules stay in core.
+ */
+import {
+  CredentialsRequiredError,
+  isAuthError,
+  scopeRequirement,
+  type ScopeRequirement,
+} from '@portcullis/core';
+import type { Context, Middleware, Next } from 'koa';
+import { respondWithAuthError } from './respond.js';
+import { AUTH_BINDING, type StateWithBinding } from './state.js';
+
+function scopeGuard(requirement: ScopeRequirement, name: string): Middleware {
+  const missingAuth = `@portcullis/koa: ${name}(...) must run after requireAuth(...) on the same request`;
+
+  async function portcullisScopeGuard(ctx: Context, next: Next): Promise<void> {
+    const state = ctx.state as StateWithBinding;
+    const binding = state[AUTH_BINDING];
+    // A wiring mistake, not a refusal: it goes to the app's error handling as a 500.
+    if (binding === undefined) throw new Error(missingAuth);
+    try {
+      // Optional authentication let a request without a credential through; this route needs one.
+      if (state.auth === undefined) throw new CredentialsRequiredError(binding.verifier.realm);
+      binding.verifier.checkScopes(state.auth, requirement);
+    } catch (error) {
+      if (binding.passErrors || !isAuthError(error)) throw error;
+      respondWithAuthError(ctx, error);
+      return;
+    }
+    await next();
+  }
+
+  return portcullisScopeGuard;
+}
+
+/**
+ * Route middleware that requires every one of `scopes` in the token that `requireAuth` verified;
+ * otherwise 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`. Scopes are
+ * checked when the route is declared: an invalid scope token, or none at all, is a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * app.use(requireAuth(verifier));
+ * router.get('/orders', requireScopes('orders:read'), listOrders);
+ * router.post('/orders', requireScopes('orders:read', 'orders:write'), createOrder);
+ * ```
+ */
+export function requireScopes(...scopes: string[]): Middleware {
+  const requirement = scopeRequirement({ allOf: scopes }, 'requireScopes');
+  if (requirement === undefined) throw new TypeError('requireScopes: needs at least one scope');
+  return scopeGuard(requirement, 'requireScopes');
+}
+
+/**
+ * Route middleware that requires at least one of `scopes` in the token that `requireAuth` verified;
+ * otherwise 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` naming them all.
+ * Scopes are checked when the route is declared: an invalid scope token, or none at all, is a
+ * `TypeError`.
+ *
+ * @example
+ * ```ts
+ * router.get('/reports', requireAuth(verifier), requireAnyScope('reports:read', 'admin'), showReports);
+ * ```
+ */
+export function requireAnyScope(...scopes: string[]): Middleware {
+  const requirement = scopeRequirement({ anyOf: scopes }, 'requireAnyScope');
+  if (requirement === undefined) throw new TypeError('requireAnyScope: needs at least one scope');
+  return scopeGuard(requirement, 'requireAnyScope');
+}

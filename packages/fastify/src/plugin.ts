@@ -1,0 +1,135 @@
+/**
+ * The Fastify plugin: checks the bearer token in an `onRequest` hook (before any body is read),
+ * reads each route's `config.auth` once when the route is added, and puts the verified token on
+ * `request.auth`.
+ */
+import {
+  CredentialsRequiredError,
+  describeRequest,
+  errorResponse,
+  isAuthError,
+  isVerifier,
+  resolveVerifier,
+  type Verifier,
+  type VerifierOptions,
+} from '@portcullis/core';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { compileRouteAuth, kRouteAuth, routeAuthOf, routeName } from './route-auth.js';
+import type { FastifyPortcullisOptions } from './types.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Keys Fastify's `register` itself reads; they may sit next to a shared verifier. */
+const REGISTER_KEYS = new Set(['optional', 'errors', 'verifier', 'prefix', 'logLevel', 'logSerializers']);
+
+interface Settings {
+  verifier: Verifier;
+  owned: boolean;
+  optional: boolean;
+  pass: boolean;
+}
+
+function settingsFrom(options: FastifyPortcullisOptions): Settings {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Portcullis: plugin options must be an object');
+  const { optional, errors, verifier, ...verifierOptions } = options;
+  if (optional !== undefined && typeof optional !== 'boolean') throw new TypeError('Portcullis: option "optional" must be a boolean');
+  if (errors !== undefined && errors !== 'respond' && errors !== 'pass') {
+    throw new TypeError(`Portcullis: option "errors" must be 'respond' or 'pass'`);
+  }
+  if (verifier !== undefined) {
+    if (!isVerifier(verifier)) throw new TypeError('Portcullis: option "verifier" must be a verifier made by createVerifier');
+    const extra = Object.keys(options).find((key) => !REGISTER_KEYS.has(key));
+    if (extra !== undefined) {
+      throw new TypeError(`Portcullis: option "${extra}" cannot be combined with "verifier": configure the shared verifier instead`);
+    }
+  }
+  if ((verifierOptions as VerifierOptions).allowFormBodyToken === true) {
+    throw new TypeError(
+      'Portcullis: option "allowFormBodyToken" is not supported by @portcullis/fastify: the token is checked in onRequest, before the body is parsed',
+    );
+  }
+  // Typed with the default claims: `request.auth` is, whatever claim type the verifier was made with.
+  const resolved = resolveVerifier(verifier === undefined ? (verifierOptions as VerifierOptions) : (verifier as Verifier));
+  return { ...resolved, optional: optional === true, pass: errors === 'pass' };
+}
+
+function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: Settings): void {
+  // Registered once per scope; a second registration (e.g. a nested one) shares the decorator.
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+
+  fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
+    const config = routeOptions.config;
+    const compiled = compileRouteAuth(config?.auth, routeName(routeOptions.method, routeOptions.url));
+    // Fastify copies the config into the route's context: the symbol travels with it.
+    routeOptions.config = { ...config, [kRouteAuth]: compiled } as NonNullable<typeof config>;
+  });
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const route = routeAuthOf(request.routeOptions.config);
+    if (route.isPublic) return undefined;
+    try {
+      const auth = await verifier.authenticate(describeRequest(request.raw), { optional });
+      if (auth === undefined) {
+        // Optional mode, no credential: a route that requires scopes still needs a token.
+        if (route.requirement !== undefined) throw new CredentialsRequiredError(verifier.realm);
+        return undefined;
+      }
+      if (route.requirement !== undefined) verifier.checkScopes(auth, route.requirement);
+      request.auth = auth;
+      return undefined;
+    } catch (error) {
+      // A non-AuthError is a bug: Fastify's error path. 'pass' hands AuthErrors to it as well.
+      if (pass || !isAuthError(error)) throw error;
+      const { status, headers, body } = errorResponse(error);
+      return reply.code(status).headers(headers).type(JSON_TYPE).send(JSON.stringify(body));
+    }
+  }
+  fastify.addHook('onRequest', authenticate);
+
+  if (owned) {
+    fastify.addHook('onClose', (_instance: FastifyInstance, done: () => void) => {
+      verifier.close();
+      done();
+    });
+  }
+}
+
+const portcullisPlugin: FastifyPluginCallback<FastifyPortcullisOptions> = (fastify, options, done) => {
+  let settings: Settings;
+  try {
+    settings = settingsFrom(options);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  install(fastify, settings);
+  done();
+};
+
+/**
+ * The Portcullis plugin for Fastify 5. Every route in the scope where it is registered needs a valid
+ * bearer access token, checked in `onRequest` (so a refused request's body is never read); the token
+ * is on `request.auth`. Built with `fastify-plugin`, so it applies to the scope that registers it,
+ * not to a child scope of its own: register it inside a child plugin to protect only that plugin's
+ * routes, or mark a route public with `config: { auth: false }`. A route's scopes go in
+ * `config: { auth: { scopes: [...] } }` (all of them) or `{ auth: { anyScope: [...] } }` (one of
+ * them), checked when the route is added: a bad one fails startup.
+ *
+ * `await` the registration before declaring routes in the same scope, so that their `config.auth`
+ * is checked at startup; a route declared earlier is still protected, its config checked on its
+ * first request.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import portcullis from '@portcullis/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(portcullis, { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
+ * app.get('/health', { config: { auth: false } }, async () => 'ok');
+ * app.post('/orders', { config: { auth: { scopes: ['orders:write'] } } }, async (request) => {
+ *   return { createdBy: request.auth?.clientId };
+ * });
+ * ```
+ */
+export const portcullis = fp(portcullisPlugin, { fastify: '5.x', name: '@portcullis/fastify' });

@@ -1,0 +1,74 @@
+/**
+ * A route's `config.auth`, checked and compiled once when the route is added, so that the request
+ * hook only reads the result.
+ */
+import { scopeRequirement, type ScopeRequirement } from '@portcullis/core';
+
+/** What the hook does on a route. */
+export interface RouteAuth {
+  /** `config.auth === false`: no check at all. */
+  readonly isPublic: boolean;
+  /** Scopes to check after authentication; undefined when a valid token is enough. */
+  readonly requirement: ScopeRequirement | undefined;
+}
+
+const PUBLIC_ROUTE: RouteAuth = Object.freeze({ isPublic: true, requirement: undefined });
+const AUTHENTICATED_ROUTE: RouteAuth = Object.freeze({ isPublic: false, requirement: undefined });
+const ALLOWED_KEYS = new Set(['scopes', 'anyScope']);
+
+/** Where the compiled {@link RouteAuth} lives in a route's config (a symbol: invisible to the app). */
+export const kRouteAuth: unique symbol = Symbol('@portcullis/fastify route auth');
+
+/** Routes added before the plugin loaded, compiled on their first request instead. */
+const lateRoutes = new WeakMap<object, RouteAuth>();
+
+function scopeList(value: unknown, option: string): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  // Checked here: a string would otherwise be read as a list of one-character scopes.
+  if (!Array.isArray(value)) throw new TypeError(`${option}: must be an array of scope strings`);
+  return value as readonly string[];
+}
+
+/**
+ * Compiles a route's `config.auth`: `undefined` (a valid token is required), `false` (public), or
+ * `{ scopes?, anyScope? }`. Anything else is a `TypeError` naming the route.
+ */
+export function compileRouteAuth(auth: unknown, route: string): RouteAuth {
+  if (auth === undefined) return AUTHENTICATED_ROUTE;
+  if (auth === false) return PUBLIC_ROUTE;
+  const option = `Portcullis: route ${route} config.auth`;
+  if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
+    throw new TypeError(`${option}: must be false or an object { scopes?, anyScope? }`);
+  }
+  for (const key of Object.keys(auth)) {
+    if (!ALLOWED_KEYS.has(key)) throw new TypeError(`${option}: unknown key ${JSON.stringify(key)} (expected scopes or anyScope)`);
+  }
+  const { scopes, anyScope } = auth as Record<string, unknown>;
+  const requirement = scopeRequirement(
+    { allOf: scopeList(scopes, `${option}.scopes`), anyOf: scopeList(anyScope, `${option}.anyScope`) },
+    option,
+  );
+  return requirement === undefined ? AUTHENTICATED_ROUTE : Object.freeze({ isPublic: false, requirement });
+}
+
+/** A route's name for error messages: `GET /orders/:id`. */
+export function routeName(method: string | readonly string[], url: string): string {
+  return `${typeof method === 'string' ? method : method.join(',')} ${url}`;
+}
+
+/**
+ * The compiled {@link RouteAuth} of the route a request matched: put there by the `onRoute` hook,
+ * or, for a route the hook never saw (declared before the plugin loaded) or the not-found handler,
+ * compiled on first use and remembered.
+ */
+export function routeAuthOf(config: object): RouteAuth {
+  const compiled = (config as { [kRouteAuth]?: RouteAuth })[kRouteAuth];
+  if (compiled !== undefined) return compiled;
+  let late = lateRoutes.get(config);
+  if (late === undefined) {
+    const { auth, method, url } = config as { auth?: unknown; method?: string | string[]; url?: string };
+    late = compileRouteAuth(auth, url === undefined ? 'not-found handler' : routeName(method ?? '*', url));
+    lateRoutes.set(config, late);
+  }
+  return late;
+}

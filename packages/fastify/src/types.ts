@@ -1,0 +1,77 @@
+/**
+ * The plugin's options and the typing it adds to Fastify: `request.auth` and the `config.auth` route
+ * option.
+ */
+import type { AccessToken, Verifier, VerifierOptions } from '@portcullis/core';
+
+/**
+ * What a route requires, in its `config.auth`: every scope of `scopes`, and at least one of
+ * `anyScope`. `{}` only requires a valid token, like a route without `config.auth`.
+ *
+ * @example
+ * ```ts
+ * app.post('/orders', { config: { auth: { scopes: ['orders:write'] } } }, createOrder);
+ * app.get('/reports', { config: { auth: { anyScope: ['reports:read', 'admin'] } } }, listReports);
+ * ```
+ */
+export interface RouteAuthConfig {
+  /** Scopes the token must all have (RFC 6749 §3.3 scope tokens, matched exactly). */
+  scopes?: readonly string[];
+  /** Scopes of which the token must have at least one. */
+  anyScope?: readonly string[];
+}
+
+/**
+ * How the plugin behaves, whichever way the verifier is given.
+ *
+ * @example
+ * ```ts
+ * const behaviour: PluginBehaviourOptions = { optional: true, errors: 'pass' };
+ * await app.register(portcullis, { verifier, ...behaviour });
+ * ```
+ */
+export interface PluginBehaviourOptions {
+  /**
+   * Let requests without any credential through with `request.auth === null`. An invalid credential
+   * is still refused, and a route that requires scopes still answers 401 without a token.
+   * Default `false`.
+   */
+  optional?: boolean | undefined;
+  /**
+   * `'respond'` (default): answer 400/401/403/503 from the hook, with the RFC 6750 challenge.
+   * `'pass'`: throw the `AuthError` so that the app's error handler (`setErrorHandler`) renders it;
+   * it carries `statusCode` and `headers`.
+   */
+  errors?: 'respond' | 'pass' | undefined;
+}
+
+/**
+ * Options of the plugin: the verifier's options (the plugin then owns the verifier and closes it
+ * with the app), or `verifier`, an existing verifier to share (its JWKS cache included); plus
+ * {@link PluginBehaviourOptions}.
+ *
+ * @example
+ * ```ts
+ * const options: FastifyPortcullisOptions = { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' };
+ * await app.register(portcullis, options);
+ * // or share one verifier (one JWKS cache) between registrations:
+ * await app.register(portcullis, { verifier: createVerifier(options), optional: true });
+ * ```
+ */
+export type FastifyPortcullisOptions =
+  | (VerifierOptions & PluginBehaviourOptions & { verifier?: undefined })
+  | (PluginBehaviourOptions & { verifier: Verifier<object> } & { [K in keyof VerifierOptions]?: never });
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The verified access token; `null` on a route with `config: { auth: false }`, or without a
+     * credential when the plugin is `optional`. Claims are typed by your `CustomClaims` declaration.
+     */
+    auth: AccessToken | null;
+  }
+  interface FastifyContextConfig {
+    /** `false`: the route is public. An object: the scopes it requires. Default: a valid token. */
+    auth?: false | RouteAuthConfig;
+  }
+}

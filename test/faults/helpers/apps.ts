@@ -8,9 +8,11 @@
  * Every app is given an existing verifier (so the test owns its clock, events and stats) and must
  * answer an unexpected error with a 500, so that a leak past the adapter is visible as such.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { describeRequest, errorResponse, isAuthError, type Verifier } from '@portcullis/core';
+import { requireAuth as expressRequireAuth, requireScopes as expressRequireScopes } from '@portcullis/express';
 
 export interface RunningApp {
   /** `http://127.0.0.1:<port>` */
@@ -43,7 +45,7 @@ export async function listen(server: Server): Promise<RunningApp> {
   };
 }
 
-function sendJson(res: import('node:http').ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...headers, 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
@@ -74,5 +76,25 @@ export const nodeHttp: AdapterUnderTest = {
     ),
 };
 
+/** Express 5 with `@portcullis/express`. */
+export const expressAdapter: AdapterUnderTest = {
+  name: 'Express 5',
+  start: (verifier) => {
+    const app = express();
+    const auth = expressRequireAuth(verifier);
+    app.get('/protected', auth, (req, res) => {
+      res.json({ sub: req.auth?.subject });
+    });
+    app.get('/scoped', auth, expressRequireScopes('read'), (req, res) => {
+      res.json({ sub: req.auth?.subject });
+    });
+    // Anything that reaches here escaped the adapter: make it a visible 500.
+    app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ error: 'internal' });
+    });
+    return listen(createServer(app));
+  },
+};
+
 /** Every adapter the fault table and the adapter fuzzing run against. */
-export const ADAPTERS: readonly AdapterUnderTest[] = [nodeHttp];
+export const ADAPTERS: readonly AdapterUnderTest[] = [nodeHttp, expressAdapter];

@@ -71,23 +71,26 @@ export class FaultRig {
   readonly app: RunningApp;
   readonly options: Required<RigOptions>;
   /** Fake clock of the JWKS cache and discovery, in epoch milliseconds. */
-  now: number;
+  readonly #clock: { now: number };
   readonly events: Record<EventName, number>;
   readonly rejections: TokenRejectedEvent[] = [];
+  /** Failed JWKS fetches whose error was a network failure (reset): core retries those once. */
+  networkFailures = 0;
   readonly #reused: string;
 
-  private constructor(issuer: FakeIssuer, verifier: Verifier, app: RunningApp, options: Required<RigOptions>, start: number) {
+  private constructor(issuer: FakeIssuer, verifier: Verifier, app: RunningApp, options: Required<RigOptions>, clock: { now: number }) {
     this.issuer = issuer;
     this.verifier = verifier;
     this.app = app;
     this.options = options;
-    this.now = start;
+    this.#clock = clock;
     this.events = Object.fromEntries(EVENT_NAMES.map((name) => [name, 0])) as Record<EventName, number>;
     for (const name of EVENT_NAMES) {
       // Registered through a widened signature: the listener only counts.
       (verifier.on as (event: string, listener: (...args: unknown[]) => void) => Verifier)(name, (...args) => {
         this.events[name] += 1;
         if (name === 'token_rejected') this.rejections.push(args[0] as TokenRejectedEvent);
+        if (name === 'jwks_refresh_failed' && (args[0] as { error?: { kind?: unknown } }).error?.kind === 'network') this.networkFailures += 1;
       });
     }
     this.#reused = issuer.mint();
@@ -103,13 +106,13 @@ export class FaultRig {
     issuer.setMetadataMode('up');
     issuer.resetStats();
     const start = Date.UTC(2030, 0, 1);
-    let rig: FaultRig | undefined;
+    const clock = { now: start };
     const verifier = createVerifier({
       issuer: issuer.url,
       audience: issuer.audience,
       ...(resolved.discovery ? {} : { jwksUri: issuer.jwksUri }),
       // An injected clock also gives the rig a private JWKS cache: scenarios never share keys.
-      jwks: { ...resolved.jwks, now: () => rig?.now ?? start },
+      jwks: { ...resolved.jwks, now: () => clock.now },
     });
     let app: RunningApp;
     try {
@@ -118,8 +121,7 @@ export class FaultRig {
       verifier.close();
       throw error;
     }
-    rig = new FaultRig(issuer, verifier, app, resolved, start);
-    return rig;
+    return new FaultRig(issuer, verifier, app, resolved, clock);
   }
 
   /** The longest any request may wait: one fetch timeout per network step on its path, plus margin. */
@@ -129,11 +131,21 @@ export class FaultRig {
     return timeout * (this.options.discovery ? 2 : 1) + WAIT_MARGIN_MS;
   }
 
-  advance(ms: number): void {
-    this.now += ms;
+  get now(): number {
+    return this.#clock.now;
   }
 
-  get jwksFetches(): number {
+  advance(ms: number): void {
+    this.#clock.now += ms;
+  }
+
+  /** JWKS fetches the verifier started (each is one HTTP request, or two after a network failure). */
+  get verifierFetches(): number {
+    return this.verifier.stats().issuers[this.issuer.url]?.fetches ?? 0;
+  }
+
+  /** JWKS requests the issuer received. */
+  get jwksRequests(): number {
     return this.issuer.stats.jwksRequests;
   }
 
@@ -188,7 +200,7 @@ export class FaultRig {
   async settle(): Promise<void> {
     const deadline = performance.now() + this.maxWaitMs + 1_000;
     for (;;) {
-      const started = this.verifier.stats().issuers[this.issuer.url]?.fetches ?? 0;
+      const started = this.verifierFetches;
       const finished = this.events.jwks_fetched + this.events.jwks_refresh_failed;
       if (finished >= started) return;
       if (performance.now() > deadline) throw new Error(`${started - finished} JWKS fetch(es) still running after ${this.maxWaitMs + 1_000} ms`);

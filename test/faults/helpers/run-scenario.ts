@@ -64,7 +64,12 @@ async function playSteps(rig: FaultRig, scenario: Scenario, saved: PublishedJwk[
         const replies = await rig.send(step.token, step.count, step.path);
         await rig.settle();
         expect(replies.map((r) => r.status), at).toEqual(Array.from({ length: step.count }, () => step.status));
-        if (step.jwks !== undefined) expectCount(rig.jwksFetches, step.jwks, `${at}: JWKS requests`);
+        if (step.jwks !== undefined) {
+          expectCount(rig.verifierFetches, step.jwks, `${at}: JWKS fetches started by the verifier`);
+          // Counted on the issuer too: one request per fetch, plus at most one retry per network failure.
+          expect(rig.jwksRequests, `${at}: JWKS requests received by the issuer`).toBeGreaterThanOrEqual(rig.verifierFetches);
+          expect(rig.jwksRequests, `${at}: JWKS requests received by the issuer`).toBeLessThanOrEqual(rig.verifierFetches + rig.networkFailures);
+        }
         if (step.metadata !== undefined) expectCount(rig.metadataFetches, step.metadata, `${at}: metadata requests`);
         break;
       }

@@ -80,21 +80,25 @@ export async function fetchJson(url: string | URL, options: FetchJsonOptions): P
 
   if (signal.aborted) throw abortError();
   const doFetch = options.fetch ?? globalThis.fetch;
-  let response: Response;
-  try {
-    // Raced against the signal so that an injected fetch that ignores it cannot hang us.
-    response = await raceAbort(
-      doFetch(target, {
-        method: 'GET',
-        headers: { accept: 'application/json' },
-        redirect: 'manual',
+  let response: Response | undefined;
+  // Two attempts: a keep-alive socket the server closed while the event loop was busy fails at once
+  // with a reset; a fresh connection then succeeds. Both attempts share the one timeout.
+  for (let attempt = 1; response === undefined; attempt++) {
+    try {
+      // Raced against the signal so that an injected fetch that ignores it cannot hang us.
+      response = await raceAbort(
+        doFetch(target, {
+          method: 'GET',
+          headers: { accept: 'application/json' },
+          redirect: 'manual',
+          signal,
+        }),
         signal,
-      }),
-      signal,
-    );
-  } catch (err) {
-    if (signal.aborted) throw abortError(err);
-    throw new FetchError('network', shown, 'request failed', { cause: err });
+      );
+    } catch (err) {
+      if (signal.aborted) throw abortError(err);
+      if (attempt >= 2) throw new FetchError('network', shown, 'request failed', { cause: err });
+    }
   }
 
   if (response.status < 200 || response.status > 299) {

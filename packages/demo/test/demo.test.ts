@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, instructions, startDemo, type Demo } from '../src/index.js';
+
+let demo: Demo;
+let token: string;
+
+beforeAll(async () => {
+  demo = await startDemo();
+  const response = await fetch(demo.issuer.tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${DEMO_CLIENT.clientId}:${DEMO_CLIENT.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials&scope=orders%3Aread',
+  });
+  expect(response.status).toBe(200);
+  token = ((await response.json()) as { access_token: string }).access_token;
+});
+
+afterAll(async () => {
+  await demo.close();
+});
+
+describe.each(['express', 'fastify', 'koa'] as const)('the demo walk-through on %s', (framework) => {
+  const url = (path: string) => `${demo.apps[framework].url}${path}`;
+
+  it('200 on the public route without a token', async () => {
+    expect((await fetch(url('/public'))).status).toBe(200);
+  });
+
+  it('401 with a bare Bearer challenge on a protected route without a token', async () => {
+    const response = await fetch(url('/orders'));
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('200 with the client-credentials token, and the handler sees the client', async () => {
+    const orders = await fetch(url('/orders'), { headers: { authorization: `Bearer ${token}` } });
+    expect(orders.status).toBe(200);
+    const me = await fetch(url('/me'), { headers: { authorization: `Bearer ${token}` } });
+    expect(await me.json()).toEqual({ subject: 'demo-client', clientId: 'demo-client', scopes: ['orders:read'] });
+  });
+
+  it('403 naming orders:write when the client lacks it', async () => {
+    const response = await fetch(url('/orders'), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(response.headers.get('www-authenticate')).toContain('scope="orders:write"');
+    const body = await response.text();
+    expect(body).not.toContain(token);
+  });
+});
+
+describe('the printed walk-through', () => {
+  it('names the running issuer and APIs and the five steps', () => {
+    const text = instructions(demo);
+    expect(text).toContain(demo.issuer.tokenEndpoint);
+    for (const app of Object.values(demo.apps)) expect(text).toContain(app.url);
+    expect(text).toContain(`-u ${DEMO_CLIENT.clientId}:${DEMO_CLIENT.clientSecret}`);
+    expect(text).toMatch(/curl -i http:\/\/127\.0\.0\.1:\d+\/orders\n/);
+    expect(text).toContain('-X POST -H "Authorization: Bearer $TOKEN"');
+  });
+
+  it('pnpm demo starts, prints the walk-through, and stops cleanly on Ctrl-C', async () => {
+    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main], { env: { ...process.env, PORTCULLIS_DEMO_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 15_000);
+      child.stdout.on('data', () => {
+        if (output.includes('Ctrl-C stops everything.')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      child.on('exit', () => resolve(false));
+    });
+    expect(ready).toBe(true);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000))]);
+    if (code === 'hung') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(output).toContain('stopping');
+  });
+});

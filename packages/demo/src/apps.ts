@@ -92,7 +92,8 @@ export async function startKoaApp(verifier: Verifier, port = 0): Promise<Running
     ctx.body = { id: 'ord_2' };
   });
   app.use(open.routes()).use(api.routes()).use(api.allowedMethods());
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const server = createServer((req, res) => void handle(req, res));
   const url = await listen(server, port);
   return { url, close: () => closeServer(server) };
 }

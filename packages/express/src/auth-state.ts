@@ -5,6 +5,25 @@
 import type { NextFunction, Request, Response } from 'express';
 import { errorResponse, isAuthError, type Verifier } from '@portcullis/core';
 
+/**
+ * An Express middleware that fits any route, app or router, on Express 5 and 4. Generic so that
+ * putting it in a route's chain keeps the route's own `req.params`, body, query and locals types
+ * (a plain `RequestHandler` would pin them to Express's defaults).
+ *
+ * @example
+ * ```ts
+ * const guard: Middleware = requireScopes('orders:read');
+ * app.get('/orders/:id', requireAuth(verifier), guard, (req, res) => res.json({ id: req.params.id }));
+ * ```
+ */
+export interface Middleware {
+  <P, ResBody, ReqBody, ReqQuery, Locals extends object>(
+    req: Request<P, ResBody, ReqBody, ReqQuery, Locals>,
+    res: Response<ResBody, Locals>,
+    next: NextFunction,
+  ): void;
+}
+
 /** Per `requireAuth` call, built once: the verifier that judged the request and the error mode. */
 export interface AuthState {
   readonly verifier: Verifier<object>;

@@ -1,6 +1,7 @@
 export { requireAuth } from './require-auth.js';
 export type { AuthMiddleware, RequireAuthOptions } from './require-auth.js';
 export { requireScopes, requireAnyScope } from './require-scopes.js';
+export type { Middleware } from './auth-state.js';
 // Re-exported so that an Express app needs only this package to share a verifier and catch its errors.
 export {
   createVerifier,

@@ -1,7 +1,7 @@
 /**
  * `requireAuth`: the Express middleware that verifies a request's bearer token and sets `req.auth`.
  */
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import {
   describeRequest,
   resolveVerifier,
@@ -10,7 +10,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@portcullis/core';
-import { refuse, setAuthState, type AuthState } from './auth-state.js';
+import { refuse, setAuthState, type AuthState, type Middleware } from './auth-state.js';
 
 declare global {
   // Express's own types merge into this global namespace (Express 4 and 5 alike).
@@ -51,8 +51,8 @@ export interface RequireAuthOptions {
 }
 
 /**
- * The middleware returned by {@link requireAuth}: an Express `RequestHandler` that also exposes its
- * verifier, e.g. to `close()` it when the app shuts down.
+ * The middleware returned by {@link requireAuth}: an Express middleware (see {@link Middleware}) that
+ * also exposes its verifier, e.g. to `close()` it when the app shuts down.
  *
  * @example
  * ```ts
@@ -61,7 +61,7 @@ export interface RequireAuthOptions {
  * server.on('close', () => auth.verifier.close());
  * ```
  */
-export interface AuthMiddleware<C extends object = JwtClaims> extends RequestHandler {
+export interface AuthMiddleware<C extends object = JwtClaims> extends Middleware {
   /** The verifier this middleware uses: the one given, or the one it created from options. */
   readonly verifier: Verifier<C>;
 }
@@ -114,7 +114,7 @@ export function requireAuth<C extends object = JwtClaims>(
   // Checked before a verifier is created, so that a wrong option leaves nothing to close.
   const { optional, pass } = adapterOptions(options);
   const { verifier } = resolveVerifier<C>(optionsOrVerifier);
-  const state: AuthState = Object.freeze({ verifier: verifier as Verifier<object>, pass });
+  const state: AuthState = Object.freeze({ verifier, pass });
   const authenticateOptions = Object.freeze({ optional });
 
   // Never rejects: the only await is inside the try, and `next` is Express's, which catches what the

@@ -1,15 +1,15 @@
 /**
  * `requireScopes` and `requireAnyScope`: per-route scope guards that run after `requireAuth`.
  */
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { CredentialsRequiredError, scopeRequirement, type ScopeRequirement } from '@portcullis/core';
-import { getAuthState, refuse } from './auth-state.js';
+import { getAuthState, refuse, type Middleware } from './auth-state.js';
 
 const NOT_AUTHENTICATED =
   'Portcullis: a scope guard (requireScopes/requireAnyScope) ran before requireAuth(); mount requireAuth() first';
 
-function scopeGuard(requirement: ScopeRequirement): RequestHandler {
-  return function portcullisRequireScopes(req: Request, res: Response, next: NextFunction): void {
+function scopeGuard(requirement: ScopeRequirement): Middleware {
+  const guard = function portcullisRequireScopes(req: Request, res: Response, next: NextFunction): void {
     const state = getAuthState(req);
     if (state === undefined) {
       // A wiring mistake in the app, not a client error: Express's error path (500) is right.
@@ -27,6 +27,7 @@ function scopeGuard(requirement: ScopeRequirement): RequestHandler {
     }
     next();
   };
+  return guard as Middleware;
 }
 
 function checkedRequirement(scopes: readonly string[], anyOf: boolean, name: string): ScopeRequirement {
@@ -47,7 +48,7 @@ function checkedRequirement(scopes: readonly string[], anyOf: boolean, name: str
  * app.delete('/orders/:id', requireScopes('orders:write', 'orders:admin'), deleteOrder);
  * ```
  */
-export function requireScopes(...scopes: string[]): RequestHandler {
+export function requireScopes(...scopes: string[]): Middleware {
   return scopeGuard(checkedRequirement(scopes, false, 'requireScopes'));
 }
 
@@ -61,6 +62,6 @@ export function requireScopes(...scopes: string[]): RequestHandler {
  * app.get('/orders', requireAuth(verifier), requireAnyScope('orders:read', 'orders:admin'), listOrders);
  * ```
  */
-export function requireAnyScope(...scopes: string[]): RequestHandler {
+export function requireAnyScope(...scopes: string[]): Middleware {
   return scopeGuard(checkedRequirement(scopes, true, 'requireAnyScope'));
 }

@@ -358,7 +358,7 @@ describe.each(EXPRESS_VERSIONS)('requireAuth on $name', ({ express }) => {
     ])("a verifier that %s with a non-AuthError goes to Express's error path (500)", async (_name, authenticate) => {
       const seen: unknown[] = [];
       const app = express();
-      app.use(requireAuth(brokenVerifier(authenticate as () => Promise<never>)));
+      app.use(requireAuth(brokenVerifier(authenticate)));
       app.get('/me', echoAuth);
       app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
         seen.push(error);

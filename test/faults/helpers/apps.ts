@@ -107,8 +107,8 @@ export const fastifyAdapter: AdapterUnderTest = {
   start: async (verifier) => {
     const app = Fastify({ logger: false });
     await app.register(portcullis, { verifier });
-    app.get('/protected', async (request) => ({ sub: request.auth?.subject }));
-    app.get('/scoped', { config: { auth: { scopes: ['read'] } } }, async (request) => ({ sub: request.auth?.subject }));
+    app.get('/protected', (request, reply) => reply.send({ sub: request.auth?.subject }));
+    app.get('/scoped', { config: { auth: { scopes: ['read'] } } }, (request, reply) => reply.send({ sub: request.auth?.subject }));
     // Anything that reaches here escaped the plugin: make it a visible 500 (Fastify's default is too).
     app.setErrorHandler(async (_error, _request, reply) => reply.code(500).send({ error: 'internal' }));
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -139,7 +139,8 @@ export const koaAdapter: AdapterUnderTest = {
       ctx.body = { sub: ctx.state.auth?.subject };
     });
     app.use(router.routes());
-    return listen(createServer(app.callback()));
+    const handle = app.callback();
+    return listen(createServer((req, res) => void handle(req, res)));
   },
 };
 

@@ -86,5 +86,5 @@ export interface ErrorResponse {
  * ```
  */
 export function errorResponse(error: AuthError): ErrorResponse {
-  return { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' }, body: error.toJSON() };
+  return { status: error.status, headers: error.headers, body: error.toJSON() };
 }

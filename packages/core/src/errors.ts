@@ -103,7 +103,10 @@ export abstract class AuthError extends Error {
     return this.status;
   }
 
-  /** Response headers: the `WWW-Authenticate` challenge, and `Retry-After` for a 503. */
+  /**
+   * Response headers: the `WWW-Authenticate` challenge (or `Retry-After` for a 503), and
+   * `Cache-Control: no-store`, so that frameworks that render `err.headers` send them all.
+   */
   abstract get headers(): Record<string, string>;
 
   /** The response body: `{ error, error_description }`. */
@@ -131,6 +134,7 @@ export class InvalidRequestError extends AuthError {
         error: this.code,
         error_description: this.description,
       }),
+      'Cache-Control': 'no-store',
     };
   }
 }
@@ -154,6 +158,7 @@ export class InvalidTokenError extends AuthError {
         error: this.code,
         error_description: this.description,
       }),
+      'Cache-Control': 'no-store',
     };
   }
 }
@@ -174,7 +179,7 @@ export class CredentialsRequiredError extends AuthError {
     super({ reason: 'credentials_missing', description: 'authentication required', realm });
   }
   get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': formatChallenge({ realm: this.realm }) };
+    return { 'WWW-Authenticate': formatChallenge({ realm: this.realm }), 'Cache-Control': 'no-store' };
   }
 }
 
@@ -210,6 +215,7 @@ export class InsufficientScopeError extends AuthError {
         error_description: this.description,
         scope: this.requiredScopes.join(' '),
       }),
+      'Cache-Control': 'no-store',
     };
   }
 }
@@ -238,7 +244,7 @@ export class KeysUnavailableError extends AuthError {
     this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
   }
   get headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfter) };
+    return { 'Retry-After': String(this.retryAfter), 'Cache-Control': 'no-store' };
   }
 }
 

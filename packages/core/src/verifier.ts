@@ -69,8 +69,11 @@ export interface Verifier<C extends object = JwtClaims> {
    * resolves to undefined instead of a 401. An invalid credential is still refused.
    */
   authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined>;
-  /** Throws `InsufficientScopeError` (403) unless the token satisfies the requirement. */
-  checkScopes(token: AccessToken<C>, requirement: ScopeRequirement): void;
+  /**
+   * Throws `InsufficientScopeError` (403) unless the token satisfies the requirement, or
+   * `CredentialsRequiredError` (401) when there is no token (a scoped route in optional mode).
+   */
+  checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void;
   /** The configured realm, for challenges an adapter builds. */
   readonly realm: string | undefined;
   /** Subscribes to an event; see {@link VerifierEvents}. */
@@ -152,11 +155,12 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     return this.#verifyToken(token);
   }
 
-  checkScopes(token: AccessToken<C>, requirement: ScopeRequirement): void {
+  checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void {
     try {
+      if (token === undefined || token === null) throw new CredentialsRequiredError(this.realm);
       checkScopes(token.scopes, requirement, this.realm);
     } catch (error) {
-      throw this.#recordRejection(error, token.issuer);
+      throw this.#recordRejection(error, token?.issuer);
     }
   }
 
@@ -282,7 +286,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     return Object.freeze({
       token,
       header: jws.header,
-      claims: claims as AccessToken<C>['claims'],
+      claims: claims as unknown as AccessToken<C>['claims'],
       scopes: extractScopes(claims, this.#options.scopeClaims),
       subject: claims.sub,
       clientId: claims.client_id,

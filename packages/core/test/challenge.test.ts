@@ -35,7 +35,7 @@ describe('RFC 6750 §3 challenges', () => {
     expect(invalid.name).toBe('InvalidTokenError');
     const down = new KeysUnavailableError({ retryAfter: 4.2, cause: new Error('down') });
     expect(down.status).toBe(503);
-    expect(down.headers).toEqual({ 'Retry-After': '5' });
+    expect(down.headers).toEqual({ 'Retry-After': '5', 'Cache-Control': 'no-store' });
     expect(down.cause).toBeInstanceOf(Error);
   });
 

@@ -192,7 +192,7 @@ describe('JwksCache: error flows', () => {
     );
     expect(error).toBeInstanceOf(KeysUnavailableError);
     expect((error as KeysUnavailableError).status).toBe(503);
-    expect((error as KeysUnavailableError).headers).toEqual({ 'Retry-After': '1' });
+    expect((error as KeysUnavailableError).headers).toEqual({ 'Retry-After': '1', 'Cache-Control': 'no-store' });
     expect(log.unavailable).toHaveLength(1);
     expect(log.failed).toHaveLength(3);
     expect(server.hits()).toBe(4);

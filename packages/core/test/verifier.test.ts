@@ -142,6 +142,19 @@ describe('verify', () => {
     expect(() => verifier.checkScopes(auth, { allOf: ['a', 'z'] })).toThrow(InsufficientScopeError);
   });
 
+  it('error flow: checkScopes without a token (a scoped route in optional mode) is a counted bare 401', () => {
+    const verifier = verifierFor({ realm: 'orders' });
+    let caught: unknown;
+    try {
+      verifier.checkScopes(undefined, { allOf: ['a'] });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(CredentialsRequiredError);
+    expect((caught as CredentialsRequiredError).headers['WWW-Authenticate']).toBe('Bearer realm="orders"');
+    expect(verifier.stats().rejectedByReason.credentials_missing).toBe(1);
+  });
+
   it('happy flow: validate sees claims and header; false or a throw refuses with the cause kept', async () => {
     const seen: string[] = [];
     const verifier = verifierFor({

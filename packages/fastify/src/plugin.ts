@@ -48,7 +48,7 @@ function settingsFrom(options: FastifyPortcullisOptions): Settings {
       'Portcullis: option "allowFormBodyToken" is not supported by @portcullis/fastify: the token is checked in onRequest, before the body is parsed',
     );
   }
-  // Typed with the default claims: `request.auth` is, whatever claim type the verifier was made with.
+  // Held with the default claim type, the one `request.auth` has, whatever type the verifier was made with.
   const resolved = resolveVerifier(verifier === undefined ? (verifierOptions as VerifierOptions) : (verifier as Verifier));
   return { ...resolved, optional: optional === true, pass: errors === 'pass' };
 }

@@ -52,10 +52,11 @@ export interface PluginBehaviourOptions {
  *
  * @example
  * ```ts
- * const options: FastifyPortcullisOptions = { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' };
- * await app.register(portcullis, options);
+ * const issuer = { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' };
+ * const owned: FastifyPortcullisOptions = { ...issuer, errors: 'pass' };
  * // or share one verifier (one JWKS cache) between registrations:
- * await app.register(portcullis, { verifier: createVerifier(options), optional: true });
+ * const shared: FastifyPortcullisOptions = { verifier: createVerifier(issuer), optional: true };
+ * await app.register(portcullis, owned);
  * ```
  */
 export type FastifyPortcullisOptions =

@@ -7,6 +7,9 @@
 // fault mode in between), plays the scenario, closes the verifier, prints one JSON line and returns
 // without calling process.exit.
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createVerifier } from '@portcullis/core';
 
 const [scenario, issuer, audience, jwksUri] = process.argv.slice(2);
@@ -40,7 +43,7 @@ if (scenario === 'refresh-hang') {
   verifier.close();
 } else if (scenario === 'cold-hang' || scenario === 'discovery-hang') {
   const pending = outcome(verifier.verify(token));
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   const closedAt = performance.now();
   verifier.close();
   result.pending = await pending;

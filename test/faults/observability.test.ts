@@ -174,7 +174,7 @@ describe('events: token_rejected', () => {
   const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
   /** Every reason the verifier can give, with a request that produces it. */
-  const cases: { reason: RejectReason; status: number; run: (verifier: Verifier) => Promise<unknown> | unknown; options?: Partial<VerifierOptions> }[] = [
+  const cases: { reason: RejectReason; status: number; run: (verifier: Verifier) => unknown; options?: Partial<VerifierOptions> }[] = [
     { reason: 'credentials_missing', status: 401, run: (v) => v.verify(descriptor({})) },
     { reason: 'malformed_authorization', status: 400, run: (v) => v.verify(descriptor({ authorization: 'Bearer a b' })) },
     {

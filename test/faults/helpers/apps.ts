@@ -67,10 +67,10 @@ export const nodeHttp: AdapterUnderTest = {
         const path = (req.url ?? '/').split('?')[0];
         if (path !== '/protected' && path !== '/scoped') return sendJson(res, 404, { error: 'not_found' });
         verifier
-          .authenticate(describeRequest(req))
+          .verify(describeRequest(req))
           .then((auth) => {
-            if (path === '/scoped') verifier.checkScopes(auth!, { allOf: ['read'] });
-            sendJson(res, 200, { sub: auth!.subject });
+            if (path === '/scoped') verifier.checkScopes(auth, { allOf: ['read'] });
+            sendJson(res, 200, { sub: auth.subject });
           })
           .catch((error: unknown) => {
             if (!isAuthError(error)) return sendJson(res, 500, { error: 'internal' });

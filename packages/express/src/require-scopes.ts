@@ -2,7 +2,7 @@
  * `requireScopes` and `requireAnyScope`: per-route scope guards that run after `requireAuth`.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { CredentialsRequiredError, scopeRequirement, type ScopeRequirement } from '@portcullis/core';
+import { scopeRequirement, type ScopeRequirement } from '@portcullis/core';
 import { getAuthState, refuse, type Middleware } from './auth-state.js';
 
 const NOT_AUTHENTICATED =
@@ -17,10 +17,8 @@ function scopeGuard(requirement: ScopeRequirement): Middleware {
       return;
     }
     try {
-      const auth = req.auth;
-      // Optional mode let a request without credentials through; a route that needs scopes needs one.
-      if (auth === undefined) throw new CredentialsRequiredError(state.verifier.realm);
-      state.verifier.checkScopes(auth, requirement);
+      // Without req.auth (optional mode let a request without credentials through) this is a 401.
+      state.verifier.checkScopes(req.auth, requirement);
     } catch (error) {
       refuse(error, res, next, state.pass);
       return;

@@ -330,6 +330,7 @@ describe.each(EXPRESS_VERSIONS)('requireAuth on $name', ({ express }) => {
       const missing = await send(url, { path: '/me' });
       expect(missing.status).toBe(401);
       expect(missing.headers['www-authenticate']).toBe('Bearer');
+      expect(missing.headers['cache-control']).toBe('no-store');
       const malformed = await send(url, { path: '/me', headers: { authorization: 'Bearer' } });
       expect(malformed.status).toBe(400);
       expect(malformed.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request"/);

@@ -11,11 +11,10 @@ import {
   type RequireAuthOptions,
 } from '../src/index.js';
 
-// What a user writes once to type their own claims on every request. (Optional here: a required
-// member would also apply to core's own sources, which this test project compiles.)
+// What a user writes once to type their own claims on every request.
 declare module '@portcullis/core' {
   interface CustomClaims {
-    tenant_id?: string;
+    tenant_id: string;
   }
 }
 
@@ -31,7 +30,7 @@ describe('types', () => {
         res.sendStatus(401);
         return;
       }
-      expectTypeOf(auth.claims.tenant_id).toEqualTypeOf<string | undefined>();
+      expectTypeOf(auth.claims.tenant_id).toEqualTypeOf<string>();
       expectTypeOf(auth.claims.sub).toEqualTypeOf<string | undefined>();
       expectTypeOf(auth.scopes).toEqualTypeOf<readonly string[]>();
       expectTypeOf(auth.expiresAt).toEqualTypeOf<Date>();

@@ -1,0 +1,144 @@
+/**
+ * The same routes on every framework version under test. Each app is built the way that framework's
+ * users would write it, from the public adapter API only.
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import type { Verifier } from '@portcullis/core';
+import * as portcullisExpress from '@portcullis/express';
+import portcullisFastify from '@portcullis/fastify';
+import * as portcullisKoa from '@portcullis/koa';
+import express5 from 'express';
+import express4 from 'express4';
+import Fastify from 'fastify';
+import Koa3 from 'koa';
+import Koa2 from 'koa2';
+
+export interface AppOptions {
+  verifier: Verifier;
+  /** Requests without a credential pass with no auth. */
+  optional: boolean;
+}
+
+export interface RunningApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface Adapter {
+  name: string;
+  start(options: AppOptions): Promise<RunningApp>;
+}
+
+/** What a handler answers with: who called, so rows can check the token reached the handler. */
+interface Echo {
+  auth: boolean;
+  subject?: string | undefined;
+  scopes?: readonly string[] | undefined;
+}
+
+const echo = (auth: { subject: string | undefined; scopes: readonly string[] } | null | undefined): Echo =>
+  auth ? { auth: true, subject: auth.subject, scopes: auth.scopes } : { auth: false };
+
+async function serve(listener: RequestListener): Promise<RunningApp> {
+  const server: Server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function expressAdapter(name: string, express: typeof express5): Adapter {
+  return {
+    name,
+    start({ verifier, optional }) {
+      const { requireAuth, requireScopes, requireAnyScope } = portcullisExpress;
+      const app = express();
+      app.get('/public', (_req, res) => {
+        res.json({ public: true });
+      });
+      app.use(requireAuth(verifier, { optional }));
+      app.get('/protected', (req, res) => {
+        res.json(echo(req.auth));
+      });
+      app.post('/protected', express.json(), (req, res) => {
+        res.json(echo(req.auth));
+      });
+      app.get('/read', requireScopes('orders:read'), (req, res) => {
+        res.json(echo(req.auth));
+      });
+      app.get('/read-write', requireScopes('orders:read', 'orders:write'), (req, res) => {
+        res.json(echo(req.auth));
+      });
+      app.get('/any', requireAnyScope('orders:write', 'orders:admin'), (req, res) => {
+        res.json(echo(req.auth));
+      });
+      return serve(app);
+    },
+  };
+}
+
+const fastifyAdapter: Adapter = {
+  name: 'fastify 5',
+  async start({ verifier, optional }) {
+    const app = Fastify();
+    await app.register(portcullisFastify, { verifier, optional });
+    app.get('/public', { config: { auth: false } }, () => ({ public: true }));
+    app.get('/protected', (request) => echo(request.auth));
+    app.post('/protected', (request) => echo(request.auth));
+    app.get('/read', { config: { auth: { scopes: ['orders:read'] } } }, (request) => echo(request.auth));
+    app.get('/read-write', { config: { auth: { scopes: ['orders:read', 'orders:write'] } } }, (request) => echo(request.auth));
+    app.get('/any', { config: { auth: { anyScope: ['orders:write', 'orders:admin'] } } }, (request) => echo(request.auth));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  },
+};
+
+function koaAdapter(name: string, KoaClass: typeof Koa3): Adapter {
+  return {
+    name,
+    start({ verifier, optional }) {
+      const { requireAuth, requireScopes, requireAnyScope } = portcullisKoa;
+      const app = new KoaClass();
+      const open = new Router();
+      open.get('/public', (ctx) => {
+        ctx.body = { public: true };
+      });
+      const api = new Router();
+      api.use(requireAuth(verifier, { optional }));
+      api.get('/protected', (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      api.post('/protected', (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      api.get('/read', requireScopes('orders:read'), (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      api.get('/read-write', requireScopes('orders:read', 'orders:write'), (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      api.get('/any', requireAnyScope('orders:write', 'orders:admin'), (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      app.use(open.routes()).use(api.routes());
+      const handle = app.callback();
+      return serve((req, res) => void handle(req, res));
+    },
+  };
+}
+
+export const ADAPTERS: readonly Adapter[] = [
+  expressAdapter('express 5', express5),
+  expressAdapter('express 4', express4),
+  fastifyAdapter,
+  koaAdapter('koa 3', Koa3),
+  koaAdapter('koa 2', Koa2),
+];

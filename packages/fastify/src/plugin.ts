@@ -4,7 +4,6 @@
  * `request.auth`.
  */
 import {
-  CredentialsRequiredError,
   describeRequest,
   errorResponse,
   isAuthError,
@@ -69,13 +68,9 @@ function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: 
     if (route.isPublic) return undefined;
     try {
       const auth = await verifier.authenticate(describeRequest(request.raw), { optional });
-      if (auth === undefined) {
-        // Optional mode, no credential: a route that requires scopes still needs a token.
-        if (route.requirement !== undefined) throw new CredentialsRequiredError(verifier.realm);
-        return undefined;
-      }
+      // Without a token (optional mode), a route that requires scopes answers 401: core decides.
       if (route.requirement !== undefined) verifier.checkScopes(auth, route.requirement);
-      request.auth = auth;
+      if (auth !== undefined) request.auth = auth;
       return undefined;
     } catch (error) {
       // A non-AuthError is a bug: Fastify's error path. 'pass' hands AuthErrors to it as well.

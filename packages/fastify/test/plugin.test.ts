@@ -306,6 +306,7 @@ describe("errors: 'pass'", () => {
     const response = await app.inject({ url: '/me', headers: bearer(issuer.mint({}, { lifetime: -120 })) });
     expect(response.statusCode).toBe(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="orders-api", error="invalid_token"/);
+    expect(response.headers['cache-control']).toBe('no-store');
     expect(response.json()).toMatchObject({ statusCode: 401, code: 'invalid_token' });
   });
 });

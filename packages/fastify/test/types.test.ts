@@ -4,10 +4,9 @@ import Fastify, { type FastifyContextConfig, type FastifyInstance, type FastifyR
 import { createVerifier, type AccessToken, type Verifier } from '@portcullis/core';
 import portcullis, { type FastifyPortcullisOptions, type RouteAuthConfig } from '../src/index.js';
 
-// Optional: a required member would also be demanded of core's own sources, which this project compiles.
 declare module '@portcullis/core' {
   interface CustomClaims {
-    tenant_id?: string;
+    tenant_id: string;
   }
 }
 
@@ -40,10 +39,10 @@ describe('types', () => {
     app.get('/me', { config: { auth: { scopes: ['orders:read'] } } }, (request) => {
       expectTypeOf(request.auth).toEqualTypeOf<AccessToken | null>();
       if (request.auth === null) return null;
-      expectTypeOf(request.auth.claims.tenant_id).toEqualTypeOf<string | undefined>();
+      expectTypeOf(request.auth.claims.tenant_id).toEqualTypeOf<string>();
       expectTypeOf(request.auth.claims.undeclared).toEqualTypeOf<unknown>();
       expectTypeOf(request.auth.scopes).toEqualTypeOf<readonly string[]>();
-      return request.auth.claims.tenant_id ?? null;
+      return request.auth.claims.tenant_id;
     });
     expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<AccessToken | null>();
     await app.close();

@@ -72,11 +72,14 @@ export function checkScopes(granted: readonly string[], requirement: ScopeRequir
  * made of the characters RFC 6749 §3.3 allows (no spaces, quotes or backslashes).
  */
 export function normalizeScopeList(scopes: readonly string[], option: string): readonly string[] {
-  for (const scope of scopes) {
+  const list: unknown = scopes;
+  // A string would be iterated character by character: 'ab' is not ['a', 'b'].
+  if (!Array.isArray(list)) throw new TypeError(`${option}: must be a list of scopes`);
+  for (const scope of list as unknown[]) {
     // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
     if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) {
       throw new TypeError(`${option}: ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 §3.3)`);
     }
   }
-  return Object.freeze([...scopes]);
+  return Object.freeze([...(list as string[])]);
 }

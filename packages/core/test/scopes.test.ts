@@ -59,5 +59,6 @@ describe('scopes', () => {
     expect(() => normalizeScopeList(['a"'], 'scopes')).toThrow(TypeError);
     expect(() => normalizeScopeList([''], 'scopes')).toThrow(TypeError);
     expect(normalizeScopeList(['orders:read'], 'scopes')).toEqual(['orders:read']);
+    expect(() => normalizeScopeList('ab' as unknown as string[], 'scopes')).toThrow(/must be a list/);
   });
 });

@@ -69,6 +69,44 @@ export function scopeRequirement(
   return Object.freeze({ allOf, anyOf });
 }
 
+/** The options every adapter takes besides the verifier's. */
+export interface AdapterOptions {
+  /**
+   * A request without any credential passes with no auth; a credential that is present but invalid is
+   * still refused. Default false.
+   */
+  optional?: boolean | undefined;
+  /**
+   * `'respond'` (default): answer a refusal directly (400, 401, 403 or 503 with the RFC 6750 challenge).
+   * `'pass'`: hand the {@link AuthError} to the framework's own error handling.
+   */
+  errors?: 'respond' | 'pass' | undefined;
+}
+
+/**
+ * Checks an adapter's own options once, when the middleware or plugin is declared: a mistake is a
+ * `TypeError` that names the option.
+ *
+ * @example
+ * ```ts
+ * const { optional, passErrors } = resolveAdapterOptions(options);
+ * ```
+ */
+export function resolveAdapterOptions(options: AdapterOptions | undefined): { optional: boolean; passErrors: boolean } {
+  if (options === undefined) return { optional: false, passErrors: false };
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('Portcullis: the adapter options must be an options object');
+  }
+  const { optional, errors } = options;
+  if (optional !== undefined && typeof optional !== 'boolean') {
+    throw new TypeError('Portcullis: option "optional" must be a boolean');
+  }
+  if (errors !== undefined && errors !== 'respond' && errors !== 'pass') {
+    throw new TypeError(`Portcullis: option "errors" must be 'respond' or 'pass' (got ${JSON.stringify(errors)})`);
+  }
+  return { optional: optional === true, passErrors: errors === 'pass' };
+}
+
 /** Status, headers and JSON body of the answer to an {@link AuthError}. */
 export interface ErrorResponse {
   status: number;

@@ -109,6 +109,14 @@ export abstract class AuthError extends Error {
    */
   abstract get headers(): Record<string, string>;
 
+  /** The RFC 6750 challenge with this error's code and description, plus `Cache-Control: no-store`. */
+  protected challengeHeaders(scope?: string): Record<string, string> {
+    return {
+      'WWW-Authenticate': formatChallenge({ realm: this.realm, error: this.code, error_description: this.description, scope }),
+      'Cache-Control': 'no-store',
+    };
+  }
+
   /** The response body: `{ error, error_description }`. */
   toJSON(): ErrorBody {
     return { error: this.code, error_description: this.description };
@@ -128,14 +136,7 @@ export class InvalidRequestError extends AuthError {
   readonly code = 'invalid_request' as const;
   readonly status = 400 as const;
   get headers(): Record<string, string> {
-    return {
-      'WWW-Authenticate': formatChallenge({
-        realm: this.realm,
-        error: this.code,
-        error_description: this.description,
-      }),
-      'Cache-Control': 'no-store',
-    };
+    return this.challengeHeaders();
   }
 }
 
@@ -152,14 +153,7 @@ export class InvalidTokenError extends AuthError {
   readonly code = 'invalid_token' as const;
   readonly status = 401 as const;
   get headers(): Record<string, string> {
-    return {
-      'WWW-Authenticate': formatChallenge({
-        realm: this.realm,
-        error: this.code,
-        error_description: this.description,
-      }),
-      'Cache-Control': 'no-store',
-    };
+    return this.challengeHeaders();
   }
 }
 
@@ -208,15 +202,7 @@ export class InsufficientScopeError extends AuthError {
     this.mode = mode;
   }
   get headers(): Record<string, string> {
-    return {
-      'WWW-Authenticate': formatChallenge({
-        realm: this.realm,
-        error: this.code,
-        error_description: this.description,
-        scope: this.requiredScopes.join(' '),
-      }),
-      'Cache-Control': 'no-store',
-    };
+    return this.challengeHeaders(this.requiredScopes.join(' '));
   }
 }
 

@@ -28,8 +28,8 @@ export type { VerifierOptions, IssuerConfig, ValidateFunction } from './options.
 export { extractCredential } from './credential.js';
 export type { CredentialOptions } from './credential.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
-export { describeRequest, isVerifier, resolveVerifier, scopeRequirement, errorResponse } from './adapter-support.js';
-export type { ErrorResponse } from './adapter-support.js';
+export { describeRequest, isVerifier, resolveVerifier, resolveAdapterOptions, scopeRequirement, errorResponse } from './adapter-support.js';
+export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
 export { DEFAULT_TOKEN_CACHE } from './token-cache.js';
 export type { TokenCacheOptions } from './token-cache.js';
 export { JwksCache, JwksError, getSharedJwksCache } from './jwks-cache.js';

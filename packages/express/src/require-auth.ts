@@ -4,6 +4,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import {
   describeRequest,
+  resolveAdapterOptions,
   resolveVerifier,
   type AccessToken,
   type JwtClaims,
@@ -66,20 +67,6 @@ export interface AuthMiddleware<C extends object = JwtClaims> extends Middleware
   readonly verifier: Verifier<C>;
 }
 
-function adapterOptions(options: RequireAuthOptions | undefined): { optional: boolean; pass: boolean } {
-  if (options === undefined) return { optional: false, pass: false };
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('Portcullis: requireAuth() second argument must be an options object');
-  }
-  const { optional, errors } = options;
-  if (optional !== undefined && typeof optional !== 'boolean') {
-    throw new TypeError('Portcullis: option "optional" must be a boolean');
-  }
-  if (errors !== undefined && errors !== 'respond' && errors !== 'pass') {
-    throw new TypeError(`Portcullis: option "errors" must be 'respond' or 'pass' (got ${JSON.stringify(errors)})`);
-  }
-  return { optional: optional === true, pass: errors === 'pass' };
-}
 
 /**
  * Express middleware that verifies the request's bearer token, sets `req.auth` to the verified
@@ -112,7 +99,7 @@ export function requireAuth<C extends object = JwtClaims>(
     throw new TypeError('Portcullis: requireAuth() needs verifier options or a verifier');
   }
   // Checked before a verifier is created, so that a wrong option leaves nothing to close.
-  const { optional, pass } = adapterOptions(options);
+  const { optional, passErrors: pass } = resolveAdapterOptions(options);
   const { verifier } = resolveVerifier<C>(optionsOrVerifier);
   const state: AuthState = Object.freeze({ verifier, pass });
   const authenticateOptions = Object.freeze({ optional });

@@ -8,6 +8,7 @@ import {
   errorResponse,
   isAuthError,
   isVerifier,
+  resolveAdapterOptions,
   resolveVerifier,
   type Verifier,
   type VerifierOptions,
@@ -31,10 +32,7 @@ interface Settings {
 function settingsFrom(options: FastifyPortcullisOptions): Settings {
   if (typeof options !== 'object' || options === null) throw new TypeError('Portcullis: plugin options must be an object');
   const { optional, errors, verifier, ...verifierOptions } = options;
-  if (optional !== undefined && typeof optional !== 'boolean') throw new TypeError('Portcullis: option "optional" must be a boolean');
-  if (errors !== undefined && errors !== 'respond' && errors !== 'pass') {
-    throw new TypeError(`Portcullis: option "errors" must be 'respond' or 'pass'`);
-  }
+  const behaviour = resolveAdapterOptions({ optional, errors });
   if (verifier !== undefined) {
     if (!isVerifier(verifier)) throw new TypeError('Portcullis: option "verifier" must be a verifier made by createVerifier');
     const extra = Object.keys(options).find((key) => !REGISTER_KEYS.has(key));
@@ -49,7 +47,7 @@ function settingsFrom(options: FastifyPortcullisOptions): Settings {
   }
   // Held with the default claim type, the one `request.auth` has, whatever type the verifier was made with.
   const resolved = resolveVerifier(verifier === undefined ? (verifierOptions as VerifierOptions) : (verifier as Verifier));
-  return { ...resolved, optional: optional === true, pass: errors === 'pass' };
+  return { ...resolved, optional: behaviour.optional, pass: behaviour.passErrors };
 }
 
 function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: Settings): void {

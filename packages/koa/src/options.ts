@@ -23,23 +23,3 @@ export interface KoaAuthOptions {
    */
   errors?: 'respond' | 'pass' | undefined;
 }
-
-export interface ResolvedKoaAuthOptions {
-  readonly optional: boolean;
-  readonly passErrors: boolean;
-}
-
-export function resolveKoaAuthOptions(options: KoaAuthOptions | undefined): ResolvedKoaAuthOptions {
-  if (options === undefined) return { optional: false, passErrors: false };
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('@portcullis/koa: requireAuth options must be an object');
-  }
-  const { optional, errors } = options;
-  if (optional !== undefined && typeof optional !== 'boolean') {
-    throw new TypeError('@portcullis/koa: option "optional" must be a boolean');
-  }
-  if (errors !== undefined && errors !== 'respond' && errors !== 'pass') {
-    throw new TypeError('@portcullis/koa: option "errors" must be "respond" or "pass"');
-  }
-  return { optional: optional === true, passErrors: errors === 'pass' };
-}

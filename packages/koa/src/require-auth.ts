@@ -5,6 +5,7 @@
 import {
   describeRequest,
   isAuthError,
+  resolveAdapterOptions,
   resolveVerifier,
   type AccessToken,
   type JwtClaims,
@@ -12,7 +13,7 @@ import {
   type VerifierOptions,
 } from '@portcullis/core';
 import type { Context, DefaultState, Middleware, Next } from 'koa';
-import { resolveKoaAuthOptions, type KoaAuthOptions } from './options.js';
+import type { KoaAuthOptions } from './options.js';
 import { respondWithAuthError } from './respond.js';
 import { AUTH_BINDING, type AuthBinding, type AuthState, type StateWithBinding } from './state.js';
 
@@ -59,7 +60,7 @@ export function requireAuth<C extends object = JwtClaims>(
   optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
   options?: KoaAuthOptions,
 ): RequireAuthMiddleware<C> {
-  const { optional, passErrors } = resolveKoaAuthOptions(options);
+  const { optional, passErrors } = resolveAdapterOptions(options);
   const { verifier } = resolveVerifier(optionsOrVerifier);
   const binding: AuthBinding = Object.freeze({ verifier, passErrors });
   const authenticateOptions = Object.freeze({ optional });

@@ -3,7 +3,6 @@
  * run after `requireAuth` and use its verifier, so the scope rules stay in core.
  */
 import {
-  CredentialsRequiredError,
   isAuthError,
   scopeRequirement,
   type ScopeRequirement,
@@ -21,8 +20,7 @@ function scopeGuard(requirement: ScopeRequirement, name: string): Middleware {
     // A wiring mistake, not a refusal: it goes to the app's error handling as a 500.
     if (binding === undefined) throw new Error(missingAuth);
     try {
-      // Optional authentication let a request without a credential through; this route needs one.
-      if (state.auth === undefined) throw new CredentialsRequiredError(binding.verifier.realm);
+      // Without a credential (optional mode) core answers 401, and counts it.
       binding.verifier.checkScopes(state.auth, requirement);
     } catch (error) {
       if (binding.passErrors || !isAuthError(error)) throw error;

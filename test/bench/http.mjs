@@ -1,0 +1,188 @@
+// HTTP on loopback: every server runs in its own process (pinned to CPU 0 when taskset works), this
+// process is the load generator (run.mjs pins it to CPU 1). Each round runs every case once, for a
+// warm-up then a measured window, in a rotated order; medians of the rounds are reported. Argument:
+// the run's work directory (tokens.json in, http.json out).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+import { CONFIG, hasTaskset, median, nodeCommand, readJson, say, spread, writeJson } from './lib/common.mjs';
+
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+const here = dirname(fileURLToPath(import.meta.url));
+const dir = process.argv[2];
+const setupPath = join(dir, 'tokens.json');
+const pool = readJson(setupPath).tokens.RS256;
+const { rounds, warmupSec, measureSec, connections } = CONFIG.http;
+const pinned = hasTaskset();
+
+const AUTH_MODES = ['same', 'distinct'];
+const SERVERS = [
+  { framework: 'express', variant: 'bare', label: 'Express 5, no auth', modes: ['same'] },
+  { framework: 'express', variant: 'portcullis', label: 'Express 5 + @portcullis/express', modes: AUTH_MODES },
+  { framework: 'express', variant: 'express-oauth2-jwt-bearer', label: 'Express 5 + express-oauth2-jwt-bearer', modes: AUTH_MODES },
+  { framework: 'express', variant: 'express-jwt', label: 'Express 5 + express-jwt + jwks-rsa', modes: AUTH_MODES },
+  { framework: 'fastify', variant: 'bare', label: 'Fastify 5, no auth', modes: ['same'] },
+  { framework: 'fastify', variant: 'portcullis', label: 'Fastify 5 + @portcullis/fastify', modes: AUTH_MODES },
+  { framework: 'fastify', variant: 'fastify-jwt', label: 'Fastify 5 + @fastify/jwt + get-jwks', modes: AUTH_MODES },
+  { framework: 'koa', variant: 'bare', label: 'Koa 3, no auth', modes: ['same'] },
+  { framework: 'koa', variant: 'portcullis', label: 'Koa 3 + @portcullis/koa', modes: AUTH_MODES },
+  { framework: 'koa', variant: 'koa-jwt', label: 'Koa 3 + koa-jwt + jwks-rsa', modes: AUTH_MODES },
+  // Sync crypto.verify against its callback (thread-pool) form, in Express, with a hand-rolled RS256 check.
+  { framework: 'express', variant: 'crypto-sync', label: 'Express 5 + sync `crypto.verify`', modes: ['distinct'], group: 'crypto' },
+  { framework: 'express', variant: 'crypto-callback', label: 'Express 5 + callback `crypto.verify`', modes: ['distinct'], group: 'crypto' },
+  {
+    framework: 'express',
+    variant: 'crypto-sync',
+    label: 'Express 5 + sync `crypto.verify`, server on both CPUs',
+    modes: ['distinct'],
+    group: 'crypto',
+    cpu: '0,1',
+  },
+  {
+    framework: 'express',
+    variant: 'crypto-callback',
+    label: 'Express 5 + callback `crypto.verify`, server on both CPUs',
+    modes: ['distinct'],
+    group: 'crypto',
+    cpu: '0,1',
+  },
+];
+
+function startServer(spec) {
+  const [command, argv] = nodeCommand(join(here, 'server.mjs'), [spec.framework, spec.variant, setupPath], spec.cpu ?? 0);
+  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = [];
+  child.on('message', (message) => {
+    if (message.type === 'mark') pending.shift()?.(message);
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`server ${spec.framework}/${spec.variant} exited with ${code}`)));
+    child.once('message', (message) => {
+      if (message.type !== 'ready') return reject(new Error(`unexpected message ${JSON.stringify(message)}`));
+      resolve({
+        child,
+        url: `http://127.0.0.1:${message.port}/api`,
+        mark: () =>
+          new Promise((done, fail) => {
+            const timer = setTimeout(() => fail(new Error(`server ${spec.framework}/${spec.variant} did not answer`)), 10_000);
+            pending.push((message) => {
+              clearTimeout(timer);
+              done(message);
+            });
+            child.send('mark');
+          }),
+      });
+    });
+  });
+}
+
+/** Flips one character in the middle of the signature. */
+function tamper(token) {
+  const at = token.lastIndexOf('.') + 10;
+  return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+}
+
+/** A good token must get 200 with its `sub`, a tampered one 401: otherwise the case measures nothing. */
+async function sanityCheck(spec, server) {
+  const good = await globalThis.fetch(server.url, { headers: { authorization: `Bearer ${pool[1]}` } });
+  const body = await good.text();
+  const expected = spec.variant === 'bare' ? 'anonymous' : 'user-1';
+  if (good.status !== 200 || JSON.parse(body).sub !== expected) return `valid token: ${good.status} ${body.slice(0, 80)}`;
+  if (spec.variant === 'bare') return undefined;
+  const bad = await globalThis.fetch(server.url, { headers: { authorization: `Bearer ${tamper(pool[1])}` } });
+  await bad.arrayBuffer();
+  if (bad.status !== 401) return `tampered token answered ${bad.status}`;
+  return undefined;
+}
+
+const headerValues = pool.map((token) => `Bearer ${token}`);
+let cursor = 0;
+function loadOptions(url, mode, duration) {
+  const base = { url, connections, duration, pipelining: 1 };
+  if (mode === 'same') return { ...base, headers: { authorization: headerValues[0] } };
+  return {
+    ...base,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => {
+          request.headers.authorization = headerValues[cursor];
+          if (++cursor === headerValues.length) cursor = 0;
+          return request;
+        },
+      },
+    ],
+  };
+}
+
+async function measure(server, mode) {
+  await autocannon(loadOptions(server.url, mode, warmupSec));
+  const before = await server.mark();
+  const loadCpu = process.cpuUsage();
+  const result = await autocannon(loadOptions(server.url, mode, measureSec));
+  const loadCpuUsed = process.cpuUsage(loadCpu);
+  const after = await server.mark();
+  const served = after.requests - before.requests;
+  const wallSec = (after.hrtimeNs - before.hrtimeNs) / 1e9;
+  return {
+    rps: result.requests.total / result.duration,
+    p99Ms: result.latency.p99,
+    serverCpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / served,
+    serverBusy: (after.cpuMicros - before.cpuMicros) / 1e6 / wallSec,
+    loadgenBusy: (loadCpuUsed.user + loadCpuUsed.system) / 1e6 / result.duration,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+const cases = [];
+const servers = [];
+try {
+  for (const spec of SERVERS) {
+    const server = await startServer(spec);
+    servers.push(server);
+    const error = await sanityCheck(spec, server).catch((e) => String(e));
+    if (error !== undefined) say(`  http: ${spec.label} skipped: ${error}`);
+    for (const mode of spec.modes) cases.push({ spec, server, mode, error, samples: [] });
+  }
+  const runnable = cases.filter((c) => c.error === undefined);
+  for (let round = 0; round < rounds; round++) {
+    const offset = (round * 5) % runnable.length;
+    for (const c of [...runnable.slice(offset), ...runnable.slice(0, offset)]) c.samples.push(await measure(c.server, c.mode));
+    say(`  http round ${round + 1}/${rounds} done`);
+  }
+} finally {
+  for (const server of servers) server.child.kill();
+}
+
+const pick = (samples, field) => median(samples.map((s) => s[field]));
+writeJson(join(dir, 'http.json'), {
+  pinned,
+  rounds,
+  warmupSec,
+  measureSec,
+  connections,
+  poolSize: pool.length,
+  results: cases.map(({ spec, mode, error, samples }) => ({
+    framework: spec.framework,
+    variant: spec.variant,
+    label: spec.label,
+    group: spec.group ?? 'frameworks',
+    cpu: spec.cpu ?? '0',
+    mode,
+    error,
+    rps: pick(samples, 'rps'),
+    rpsSpreadPct: spread(samples.map((s) => s.rps)),
+    p99Ms: pick(samples, 'p99Ms'),
+    serverCpuMicrosPerRequest: pick(samples, 'serverCpuMicrosPerRequest'),
+    serverBusy: pick(samples, 'serverBusy'),
+    loadgenBusy: pick(samples, 'loadgenBusy'),
+    bad: samples.reduce((sum, s) => sum + s.bad, 0),
+    samples,
+  })),
+});
+process.exit(0);

@@ -1,0 +1,202 @@
+// In-process verification, one core: every case runs for a short slice in every round, in a rotated
+// order, and the median of the rounds is reported. Run by run.mjs (pinned to one CPU when taskset
+// works); argument: the run's work directory (tokens.json in, inprocess.json out).
+import { verify as cryptoVerify } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import process from 'node:process';
+import { createVerifier as createPortcullisVerifier } from '@portcullis/core';
+import { createLocalJWKSet, importJWK, jwtVerify } from 'jose';
+import { JwtVerifier as AwsJwtVerifier } from 'aws-jwt-verify';
+import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
+import { ALGS, CONFIG, cryptoParams, keyForAlg, median, readJson, say, splitToken, spread, writeJson } from './lib/common.mjs';
+
+const require = createRequire(import.meta.url);
+// CommonJS with named exports; through require so the ESM/CJS interop of its bundle is not in question.
+const { auth: auth0Middleware } = require('express-oauth2-jwt-bearer');
+
+const dir = process.argv[2];
+const setup = readJson(join(dir, 'tokens.json'));
+const { issuer, audience, jwksUri, jwks } = setup;
+
+/** A loop compiled once per case, so one case's call-site feedback does not slow another. */
+const AsyncFunction = (async () => {}).constructor;
+const ASYNC_LOOP = `
+  let i = state.i, ops = 0, t;
+  const n = tokens.length, t0 = performance.now(), end = t0 + ms;
+  do {
+    for (let k = 0; k < 32; k++) { await fn(tokens[i]); if (++i === n) i = 0; }
+    ops += 32;
+  } while ((t = performance.now()) < end);
+  state.i = i;
+  return { ops, wallMs: t - t0 };`;
+const SYNC_LOOP = ASYNC_LOOP.replace('await fn', 'fn');
+
+function loopFor(sync) {
+  return sync ? new Function('fn', 'tokens', 'state', 'ms', SYNC_LOOP) : new AsyncFunction('fn', 'tokens', 'state', 'ms', ASYNC_LOOP);
+}
+
+/** Flips one character in the middle of the signature: a token every verifier must refuse. */
+function tamper(token) {
+  const at = token.lastIndexOf('.') + 10;
+  return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+}
+
+async function rejects(fn, input) {
+  try {
+    await fn(input);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function buildCases(alg) {
+  const pool = setup.tokens[alg];
+  const repeated = [pool[0]];
+  const { jwk, keyObject } = keyForAlg(jwks, alg);
+  const cases = [];
+  const add = (spec) => cases.push({ alg, ...spec });
+
+  // The limit: crypto.verify alone, on a KeyObject imported once, over already split and decoded tokens.
+  const { digest, key } = cryptoParams(alg, keyObject);
+  const pairs = pool.map(splitToken);
+  add({
+    id: 'raw',
+    label: 'raw `crypto.verify` (pre-imported KeyObject, pre-decoded input)',
+    sync: true,
+    tokens: pairs,
+    fn: (p) => {
+      if (!cryptoVerify(digest, p.input, key, p.signature)) throw new Error('bad signature');
+    },
+    rejectInput: splitToken(tamper(pool[0])),
+  });
+
+  const portcullisOptions = { issuer, audience, jwksUri };
+  const cached = createPortcullisVerifier(portcullisOptions);
+  const uncached = createPortcullisVerifier({ ...portcullisOptions, tokenCache: false });
+  const repeatedVerifier = createPortcullisVerifier(portcullisOptions);
+  const hasTokenCache = cached.stats().tokenCache !== undefined;
+  add({
+    id: 'portcullis-distinct',
+    label: `Portcullis core, distinct tokens (default options${hasTokenCache ? ': token cache on, every lookup a miss' : ''})`,
+    tokens: pool,
+    fn: (t) => cached.verify(t),
+  });
+  if (hasTokenCache) {
+    add({ id: 'portcullis-distinct-nocache', label: 'Portcullis core, distinct tokens, `tokenCache: false`', tokens: pool, fn: (t) => uncached.verify(t) });
+  }
+  add({
+    id: 'portcullis-repeated',
+    label: `Portcullis core, repeated token${hasTokenCache ? ' (token cache hit)' : ' (no token cache in core yet)'}`,
+    tokens: repeated,
+    fn: (t) => repeatedVerifier.verify(t),
+  });
+
+  const localJwks = createLocalJWKSet(jwks);
+  const joseOptions = { issuer, audience, algorithms: [alg] };
+  add({ id: 'jose-jwks', label: 'jose `jwtVerify` + `createLocalJWKSet`', tokens: pool, fn: (t) => jwtVerify(t, localJwks, joseOptions) });
+  const joseKey = await importJWK(jwk, alg);
+  add({ id: 'jose-key', label: 'jose `jwtVerify` + `importJWK` key', tokens: pool, fn: (t) => jwtVerify(t, joseKey, joseOptions) });
+
+  const aws = AwsJwtVerifier.create({ issuer, audience, jwksUri });
+  aws.cacheJwks(jwks);
+  add({ id: 'aws', label: 'aws-jwt-verify `JwtVerifier.verify` (`cacheJwks`)', tokens: pool, fn: (t) => aws.verify(t) });
+
+  const pem = keyObject.export({ type: 'spki', format: 'pem' });
+  const fastOptions = { key: pem, algorithms: [alg], allowedIss: issuer, allowedAud: audience };
+  const fastNoCache = createFastJwtVerifier(fastOptions);
+  const fastCache = createFastJwtVerifier({ ...fastOptions, cache: true });
+  add({ id: 'fast-jwt', label: 'fast-jwt `createVerifier` (static key, no cache)', sync: true, tokens: pool, fn: (t) => fastNoCache(t) });
+  add({ id: 'fast-jwt-cache-hit', label: 'fast-jwt `createVerifier` (static key, `cache: true`), repeated token', sync: true, tokens: repeated, fn: (t) => fastCache(t) });
+
+  // No `jwtVerifier` export in express-oauth2-jwt-bearer 1.x: its `auth()` middleware is driven with a
+  // minimal request object, so this case includes its bearer extraction and DPoP/challenge plumbing.
+  const middleware = auth0Middleware({ issuer, audience, jwksUri, tokenSigningAlg: alg });
+  const req = {
+    headers: { host: '127.0.0.1', authorization: '' },
+    query: {},
+    body: undefined,
+    method: 'GET',
+    protocol: 'http',
+    url: '/api',
+    originalUrl: '/api',
+    is: () => false,
+    get(name) {
+      return this.headers[name.toLowerCase()];
+    },
+  };
+  add({
+    id: 'auth0',
+    label: 'express-oauth2-jwt-bearer `auth()` middleware, driven in-process (JWKS over loopback, warmed)',
+    tokens: pool,
+    fn: (t) =>
+      new Promise((resolve, reject) => {
+        req.headers.authorization = `Bearer ${t}`;
+        req.auth = undefined;
+        void middleware(req, {}, (error) => (error === undefined ? resolve(req.auth) : reject(error instanceof Error ? error : new Error('refused'))));
+      }),
+  });
+
+  // Warm every JWKS cache, and check each case accepts a good token and refuses a tampered one: a case
+  // that accepts everything would measure nothing.
+  for (const c of cases) {
+    c.loop = loopFor(c.sync === true);
+    c.state = { i: 0 };
+    c.samples = [];
+    c.wallSamples = [];
+    c.shares = [];
+    try {
+      await c.fn(c.tokens[0]);
+      if (!(await rejects(c.fn, c.rejectInput ?? tamper(c.tokens[0])))) c.error = 'accepted a tampered token';
+    } catch (error) {
+      c.error = `refused a valid token: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return { cases, hasTokenCache };
+}
+
+const { rounds, sliceMs, warmupMs } = CONFIG.inprocess;
+const all = [];
+let hasTokenCache = false;
+for (const alg of ALGS) {
+  const built = await buildCases(alg);
+  hasTokenCache = built.hasTokenCache;
+  all.push(...built.cases);
+}
+const runnable = all.filter((c) => c.error === undefined);
+for (const c of all.filter((x) => x.error !== undefined)) say(`  in-process: ${c.alg} ${c.id} skipped: ${c.error}`);
+
+// Warm-up round, not counted: JIT and caches settle before anything is recorded.
+for (const c of runnable) await c.loop(c.fn, c.tokens, c.state, warmupMs);
+for (let round = 0; round < rounds; round++) {
+  const offset = (round * 7) % runnable.length;
+  const order = [...runnable.slice(offset), ...runnable.slice(0, offset)];
+  for (const c of order) {
+    const cpu0 = process.cpuUsage();
+    const { ops, wallMs } = await c.loop(c.fn, c.tokens, c.state, sliceMs);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    // Per CPU-second of this process (pinned to one CPU): what one otherwise idle core would do. The
+    // machine may be shared, so wall-clock rates are kept too, with the share of the CPU the process got.
+    c.samples.push(ops / (cpuMs / 1000));
+    c.wallSamples.push(ops / (wallMs / 1000));
+    c.shares.push(cpuMs / wallMs);
+  }
+  say(`  in-process round ${round + 1}/${rounds} done`);
+}
+
+const results = all.map((c) => ({
+  alg: c.alg,
+  id: c.id,
+  label: c.label,
+  distinctTokens: c.tokens.length,
+  error: c.error,
+  opsPerSec: c.error === undefined ? median(c.samples) : NaN,
+  spreadPct: c.error === undefined ? spread(c.samples) : NaN,
+  wallOpsPerSec: c.error === undefined ? median(c.wallSamples) : NaN,
+  cpuShare: c.error === undefined ? median(c.shares) : NaN,
+  samples: c.samples,
+}));
+writeJson(join(dir, 'inprocess.json'), { rounds, sliceMs, poolSize: setup.tokens.RS256.length, hasTokenCache, results });
+process.exit(0);

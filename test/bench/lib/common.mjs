@@ -1,0 +1,132 @@
+// Shared helpers of the benchmark scripts: configuration, machine facts, statistics, token handling.
+import { Buffer } from 'node:buffer';
+import { execFileSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
+
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+/** Every knob of a run; BENCH_QUICK=1 shrinks them to a ~2 minute smoke run. */
+export const CONFIG = QUICK
+  ? {
+      poolSize: 2_000,
+      inprocess: { rounds: 3, sliceMs: 60, warmupMs: 40 },
+      http: { rounds: 1, warmupSec: 0.3, measureSec: 1, connections: 32 },
+      jwks: { concurrent: 1_000, unknownKids: 1_000, deadlineSec: 3 },
+      memory: { tokens: 100_000 },
+    }
+  : {
+      poolSize: 20_000,
+      inprocess: { rounds: 12, sliceMs: 150, warmupMs: 100 },
+      http: { rounds: 5, warmupSec: 0.5, measureSec: 3, connections: 32 },
+      jwks: { concurrent: 1_000, unknownKids: 1_000, deadlineSec: 10 },
+      memory: { tokens: 1_000_000 },
+    };
+
+export const ALGS = ['RS256', 'ES256', 'EdDSA'];
+
+/** Writes a line to stdout (the lint config keeps console.log out of the code base). */
+export function say(line = '') {
+  process.stdout.write(`${line}\n`);
+}
+
+export function hasTaskset() {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    return os.availableParallelism() >= 2;
+  } catch {
+    return false;
+  }
+}
+
+/** `[command, args]` running `node script` pinned to `cpu` when taskset works, unpinned otherwise. */
+export function nodeCommand(script, args, cpu, nodeFlags = []) {
+  if (cpu !== undefined && hasTaskset()) return ['taskset', ['-c', String(cpu), process.execPath, ...nodeFlags, script, ...args]];
+  return [process.execPath, [...nodeFlags, script, ...args]];
+}
+
+export function machine() {
+  let cpuModel = 'unknown';
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line !== undefined) cpuModel = line.split(':')[1].trim();
+  } catch {
+    cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  }
+  let nproc = os.availableParallelism();
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    // os.availableParallelism() stands in.
+  }
+  return {
+    nproc,
+    cpuModel,
+    node: process.version,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    taskset: hasTaskset(),
+  };
+}
+
+export function median(values) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Spread of the rounds: (max − min) / median, as a percentage. */
+export function spread(values) {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length < 2) return 0;
+  return ((Math.max(...finite) - Math.min(...finite)) / median(finite)) * 100;
+}
+
+export function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+export function writeJson(path, value) {
+  writeFileSync(path, JSON.stringify(value));
+}
+
+/** A token split the way a verifier sees it: the signing input and the decoded signature. */
+export function splitToken(token) {
+  const last = token.lastIndexOf('.');
+  return { input: Buffer.from(token.slice(0, last), 'latin1'), signature: Buffer.from(token.slice(last + 1), 'base64url') };
+}
+
+export function headerOf(token) {
+  return JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+}
+
+/** The public KeyObject of the JWKS entry that signs tokens of `alg`. */
+export function keyForAlg(jwks, alg) {
+  const jwk = jwks.keys.find((k) => k.alg === alg);
+  if (jwk === undefined) throw new Error(`no ${alg} key in the JWKS`);
+  return { jwk, keyObject: createPublicKey({ key: jwk, format: 'jwk' }) };
+}
+
+/** Arguments of `crypto.verify` for a JWS algorithm (RFC 7518 §3). */
+export function cryptoParams(alg, keyObject) {
+  switch (alg) {
+    case 'RS256':
+      return { digest: 'sha256', key: keyObject };
+    case 'ES256':
+      return { digest: 'sha256', key: { key: keyObject, dsaEncoding: 'ieee-p1363' } };
+    case 'EdDSA':
+      return { digest: null, key: keyObject };
+    default:
+      throw new Error(`unsupported alg ${alg}`);
+  }
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

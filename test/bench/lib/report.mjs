@@ -1,0 +1,262 @@
+// Renders test/bench/results.md from the phases' JSON.
+import { ALGS, median } from './common.mjs';
+
+const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const fixed = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+const ratio = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
+const pct = (n) => (Number.isFinite(n) ? `${Math.round(n * 100)} %` : '—');
+const yesNo = (ok) => (ok === undefined ? '—' : ok ? 'yes' : '**no**');
+
+function table(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const INPROCESS_ROWS = [
+  ['raw', 'raw `crypto.verify` (the limit: KeyObject imported once, token already split and decoded)'],
+  ['portcullis-distinct', '**Portcullis** core, distinct tokens, default options (token cache on: every lookup a miss)'],
+  ['portcullis-distinct-nocache', '**Portcullis** core, distinct tokens, `tokenCache: false`'],
+  ['portcullis-repeated', '**Portcullis** core, repeated token (token cache hit)'],
+  ['jose-jwks', 'jose 6 `jwtVerify` + `createLocalJWKSet`'],
+  ['jose-key', 'jose 6 `jwtVerify` + `importJWK` key'],
+  ['aws', 'aws-jwt-verify `JwtVerifier.verify` (`cacheJwks`)'],
+  ['fast-jwt', 'fast-jwt `createVerifier`, static key, no cache'],
+  ['fast-jwt-cache-hit', 'fast-jwt `createVerifier`, static key, `cache: true`, repeated token'],
+  ['auth0', 'express-oauth2-jwt-bearer `auth()` driven in-process (JWKS over loopback, warmed)'],
+];
+
+function inprocessResult(inprocess, alg, id) {
+  return inprocess?.results.find((r) => r.alg === alg && r.id === id);
+}
+
+function rawOps(inprocess, alg) {
+  return inprocessResult(inprocess, alg, 'raw')?.opsPerSec;
+}
+
+function renderInprocess(inprocess) {
+  const out = ['## In-process verification, one CPU', ''];
+  out.push(
+    `Each case verifies tokens in a loop (\`await\` per call for the async APIs) for ${inprocess.sliceMs} ms per round; ${inprocess.rounds} rounds, each case once per round in a rotated order, after one uncounted warm-up round. ` +
+      `Distinct-token cases cycle through ${int(inprocess.poolSize)} pre-minted tokens per algorithm (the token cache holds 10,000, so in that order every lookup misses). ` +
+      'ops/s = operations per CPU-second of the benchmark process, which is pinned to one CPU: what one otherwise idle core does (wall-clock rates, and the share of the CPU the process got, are in the details below). Ratio = ops/s ÷ raw `crypto.verify` of the same algorithm.',
+    '',
+  );
+  const header = ['Case', ...ALGS.flatMap((alg) => [`${alg} ops/s`, '× raw'])];
+  const rows = [];
+  for (const [id, label] of INPROCESS_ROWS) {
+    if (!inprocess.results.some((r) => r.id === id)) continue;
+    const cells = [label];
+    for (const alg of ALGS) {
+      const r = inprocessResult(inprocess, alg, id);
+      if (r === undefined || r.error !== undefined) cells.push(r?.error === undefined ? '—' : `error: ${r.error}`, '—');
+      else cells.push(int(r.opsPerSec), ratio(r.opsPerSec / rawOps(inprocess, alg)));
+    }
+    rows.push(cells);
+  }
+  out.push(table(header, rows), '');
+  const rawCosts = ALGS.map((alg) => `${alg} ${fixed(1e6 / rawOps(inprocess, alg))} µs`).join(', ');
+  out.push(`Raw verify cost per token (1 / raw ops/s): ${rawCosts}.`, '');
+  out.push('<details><summary>Details: wall-clock rates, CPU share, spread of the rounds</summary>', '');
+  const detailRows = [];
+  for (const [id, label] of INPROCESS_ROWS) {
+    for (const alg of ALGS) {
+      const r = inprocessResult(inprocess, alg, id);
+      if (r === undefined || r.error !== undefined) continue;
+      detailRows.push([label, alg, int(r.opsPerSec), int(r.wallOpsPerSec), pct(r.cpuShare), `${fixed(r.spreadPct, 0)} %`]);
+    }
+  }
+  out.push(table(['Case', 'alg', 'ops/CPU-s (median)', 'ops/wall-s (median)', 'CPU share', 'spread (max−min)/median'], detailRows), '', '</details>', '');
+  return out.join('\n');
+}
+
+const FRAMEWORKS = ['express', 'fastify', 'koa'];
+
+function httpRows(http, mode) {
+  const rows = [];
+  for (const framework of FRAMEWORKS) {
+    const bare = http.results.find((r) => r.framework === framework && r.variant === 'bare' && r.error === undefined);
+    const cases = http.results.filter((r) => r.framework === framework && r.group === 'frameworks' && (r.variant === 'bare' ? r.mode === 'same' : r.mode === mode));
+    for (const r of cases) {
+      if (r.error !== undefined) {
+        rows.push([r.label, `error: ${r.error}`, '', '', '', '', '', '']);
+        continue;
+      }
+      const isBare = r.variant === 'bare';
+      rows.push([
+        isBare ? r.label : r.variant === 'portcullis' ? `**${r.label}**` : r.label,
+        int(r.rps),
+        isBare || bare === undefined ? '1.00×' : ratio(r.rps / bare.rps),
+        fixed(r.p99Ms, 0),
+        fixed(r.serverCpuMicrosPerRequest),
+        isBare || bare === undefined ? '—' : fixed(r.serverCpuMicrosPerRequest - bare.serverCpuMicrosPerRequest),
+        pct(r.serverBusy),
+        pct(r.loadgenBusy),
+        r.bad > 0 ? `${int(r.bad)} bad` : '',
+      ]);
+    }
+  }
+  return rows;
+}
+
+function renderHttp(http) {
+  const out = ['## HTTP on loopback', ''];
+  out.push(
+    `GET /api → \`{"sub": …}\` (bare: no auth). Each server is its own process${http.pinned ? ' pinned to CPU 0' : ' (unpinned: taskset unavailable)'}; the load generator (autocannon, ${http.connections} connections, no pipelining) ${http.pinned ? 'runs pinned to CPU 1' : 'runs unpinned'}. ` +
+      `Per round each case gets ${http.warmupSec} s of warm-up and ${http.measureSec} s measured; ${http.rounds} rounds in a rotated order; medians. ` +
+      'Server CPU µs/req = `process.cpuUsage()` delta inside the server over the measured window ÷ requests it served. Added µs = that minus the bare server of the same framework. ' +
+      '"Server busy" near 100 % means the server was the bottleneck; "load-gen busy" near 100 % means autocannon was, and then req/s understates the server (CPU µs/req stays valid). ' +
+      `Distinct tokens: the load generator cycles through ${int(http.poolSize)} RS256 tokens. Peers run with their documented JWKS setup and default options (none of them caches verified tokens by default).`,
+    '',
+  );
+  const header = ['Stack', 'req/s', '× bare', 'p99 ms', 'server CPU µs/req', 'added µs/req', 'server busy', 'load-gen busy', ''];
+  out.push('### Distinct tokens (every request a different RS256 token)', '', table(header, httpRows(http, 'distinct')), '');
+  out.push('### Same token on every request', '', table(header, httpRows(http, 'same')), '');
+  const crypto = http.results.filter((r) => r.group === 'crypto');
+  if (crypto.length > 0) {
+    out.push(
+      '### Sync `crypto.verify` vs the callback (thread-pool) form',
+      '',
+      'Express 5, a hand-rolled RS256 check (split, decode, verify, read `sub`; no claim checks), distinct tokens. Pinned to CPU 0, the libuv thread pool shares that CPU with the event loop; "on both CPUs" lets it use CPU 1 too, which the load generator also uses.',
+      '',
+      table(
+        ['Variant', 'CPUs', 'req/s', 'p99 ms', 'server CPU µs/req', 'server busy', 'load-gen busy'],
+        crypto.map((r) =>
+          r.error !== undefined
+            ? [r.label, r.cpu, `error: ${r.error}`, '', '', '', '']
+            : [r.label, r.cpu, int(r.rps), fixed(r.p99Ms, 0), fixed(r.serverCpuMicrosPerRequest), pct(r.serverBusy), pct(r.loadgenBusy)],
+        ),
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+function renderTargets(info) {
+  const { inprocess, http } = info;
+  const rows = [];
+  if (inprocess !== undefined) {
+    const floors = { RS256: 0.9, ES256: 0.92, EdDSA: 0.92 };
+    for (const alg of ALGS) {
+      const raw = rawOps(inprocess, alg);
+      const nocache = inprocessResult(inprocess, alg, 'portcullis-distinct-nocache')?.opsPerSec;
+      const cached = inprocessResult(inprocess, alg, 'portcullis-distinct')?.opsPerSec;
+      rows.push([
+        `uncached ${alg} ≥ ${floors[alg]} × raw \`crypto.verify\``,
+        `${ratio(nocache / raw)} (\`tokenCache: false\`); ${ratio(cached / raw)} (cache on, misses)`,
+        yesNo(Number.isFinite(nocache) ? nocache / raw >= floors[alg] : undefined),
+      ]);
+    }
+    for (const alg of ALGS) {
+      const repeated = inprocessResult(inprocess, alg, 'portcullis-repeated')?.opsPerSec;
+      const fast = inprocessResult(inprocess, alg, 'fast-jwt-cache-hit')?.opsPerSec;
+      rows.push([`repeated ${alg} token ≥ 1 M/s`, `${int(repeated)} /s`, yesNo(Number.isFinite(repeated) ? repeated >= 1e6 : undefined)]);
+      rows.push([`repeated ${alg} token ≥ 2.5 × fast-jwt cache hit`, ratio(repeated / fast), yesNo(Number.isFinite(repeated / fast) ? repeated / fast >= 2.5 : undefined)]);
+    }
+  }
+  if (http !== undefined) {
+    const rawRs256Micros = inprocess === undefined ? NaN : 1e6 / rawOps(inprocess, 'RS256');
+    for (const framework of FRAMEWORKS) {
+      const bare = http.results.find((r) => r.framework === framework && r.variant === 'bare' && r.error === undefined);
+      for (const mode of ['distinct', 'same']) {
+        const ours = http.results.find((r) => r.framework === framework && r.variant === 'portcullis' && r.mode === mode && r.error === undefined);
+        const added = ours === undefined || bare === undefined ? NaN : ours.serverCpuMicrosPerRequest - bare.serverCpuMicrosPerRequest;
+        if (mode === 'distinct') {
+          rows.push([
+            `${framework}, distinct tokens: added server CPU ≤ 1.2 × raw RS256 verify (${fixed(1.2 * rawRs256Micros)} µs)`,
+            `${fixed(added)} µs (${ratio(added / rawRs256Micros)} raw)`,
+            yesNo(Number.isFinite(added / rawRs256Micros) ? added <= 1.2 * rawRs256Micros : undefined),
+          ]);
+        } else {
+          rows.push([`${framework}, same token: added server CPU ≤ 5 µs`, `${fixed(added)} µs`, yesNo(Number.isFinite(added) ? added <= 5 : undefined)]);
+        }
+      }
+    }
+  }
+  if (rows.length === 0) return '';
+  return ['## Targets (reported, not asserted)', '', table(['Target', 'Measured (median)', 'Met'], rows), ''].join('\n');
+}
+
+function renderJwks(jwks) {
+  const out = ['## JWKS fetches (counted on the fake issuer)', ''];
+  out.push(
+    `Each library starts cold. **Cold**: ${int(jwks.concurrent)} concurrent verifications of distinct valid RS256 tokens. ` +
+      `**Unknown kids**: right after, ${int(jwks.unknownKids)} concurrent tokens whose \`kid\` is not in the JWKS (validly signed otherwise), default settings. ` +
+      `**After cooldown**: the same flood on a fresh verifier whose refetch cooldown was set to ${jwks.shortCooldownMs / 1000} s and had passed (where the library has such a setting). ` +
+      `Each burst is watched for at most ${jwks.deadlineSec} s; "pending" verifications had not settled by then.`,
+    '',
+  );
+  const burst = (b) => (b === undefined ? '—' : `${b.fetches} fetch${b.fetches === 1 ? '' : 'es'}`);
+  const outcome = (b) =>
+    b === undefined ? '—' : `${int(b.accepted)} ok, ${int(b.refused)} refused${b.pending > 0 ? `, **${int(b.pending)} pending**` : ''}, ${int(b.lastSettledMs)} ms`;
+  const rows = jwks.results.map((r) =>
+    r.error !== undefined
+      ? [r.label, `error: ${r.error}`, '', '', '', '']
+      : [r.label, burst(r.cold), outcome(r.cold), burst(r.flood), outcome(r.flood), burst(r.floodAfterCooldown)],
+  );
+  out.push(table(['Library', 'Cold: fetches', 'Cold: outcome, last settled', 'Unknown kids: fetches', 'Unknown kids: outcome', 'Unknown kids after cooldown'], rows), '');
+  return out.join('\n');
+}
+
+export function renderMemory(memory) {
+  const out = ['## Memory', ''];
+  out.push(
+    `One verifier per row, ${int(memory.tokens)} distinct tokens verified one after another. Heap = \`heapUsed\` after two \`global.gc()\` calls (\`--expose-gc\`); growth = after − before, where "before" is the fresh verifier (code warmed on a throwaway one). ` +
+      'The tokens are HS256 (the verifier is configured with the secret): the fake issuer minted one as the template and the script signs variants of it (distinct `jti` and `sub`) with node:crypto HMAC, because minting 1 M with the fake issuer takes ~50 µs each. ' +
+      'Invalid tokens rotate through bad signature, expired, wrong audience and malformed.',
+    '',
+  );
+  const rows = memory.results.map((r) => [
+    r.name,
+    int(r.accepted),
+    fixed(r.baselineMiB),
+    fixed(r.afterMiB),
+    `${fixed(r.growthMiB)} MiB`,
+    r.seriesMiB.join(' → '),
+    r.tokenCacheSize === undefined ? '—' : int(r.tokenCacheSize),
+    fixed(r.seconds),
+  ]);
+  out.push(table(['Tokens', 'accepted', 'heap before MiB', 'heap after MiB', 'growth', 'growth every 10 % of the run (MiB)', 'token cache entries', 's'], rows), '');
+  return out.join('\n');
+}
+
+export function renderReport(info) {
+  const { machine } = info;
+  const out = ['# Portcullis benchmark results', ''];
+  out.push(
+    `- Date: ${info.date}${info.quick ? ' — **BENCH_QUICK=1 smoke run, not for comparison**' : ''}`,
+    `- Machine: ${machine.nproc} CPUs (nproc), ${machine.cpuModel}, ${machine.memGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`,
+    `- Pinning: ${machine.taskset ? '`taskset` available: in-process benchmark and servers on CPU 0, load generator on CPU 1' : '**taskset unavailable or fewer than 2 CPUs: nothing pinned**'}`,
+    `- Load average (1 min) at start ${fixed(info.load?.start, 2)}, at end ${fixed(info.load?.end, 2)}: other work on the machine shares the CPUs with the benchmark when this is above ~2.`,
+    `- Run time: ${fixed(info.totalSeconds / 60)} min (${Object.entries(info.phases)
+      .map(([phase, seconds]) => `${phase} ${Math.round(seconds)} s`)
+      .join(', ')})`,
+    '- How to reproduce: `pnpm install && pnpm bench` at the repository root (`BENCH_QUICK=1 pnpm bench` for a ~2 min smoke run; `pnpm bench:memory` for the memory part alone). Writes this file, test/bench/results.md.',
+    '',
+  );
+  if (info.errors.length > 0) out.push('**Errors:**', '', ...info.errors.map((e) => `- ${e}`), '');
+  out.push(renderTargets(info));
+  if (info.inprocess !== undefined) out.push(renderInprocess(info.inprocess));
+  if (info.http !== undefined) out.push(renderHttp(info.http));
+  if (info.jwks !== undefined) out.push(renderJwks(info.jwks));
+  if (info.memory !== undefined) out.push(renderMemory(info.memory));
+  out.push(renderNotes(info));
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+function renderNotes(info) {
+  const notes = [
+    'Peers: jose 6 (WebCrypto underneath), aws-jwt-verify 5, fast-jwt 6, express-oauth2-jwt-bearer 1.x, express-jwt 8 + jwks-rsa 4, @fastify/jwt 10 + get-jwks 11, koa-jwt 4 + jwks-rsa 4; exact versions in pnpm-lock.yaml.',
+    'express-oauth2-jwt-bearer 1.x exports no `jwtVerifier`; the in-process case drives its `auth()` middleware with a minimal request object, so it includes its bearer extraction and DPoP/challenge plumbing (the Portcullis rows call `verify(token)` directly).',
+    'aws-jwt-verify is measured with its async `verify` (the JWKS cached with `cacheJwks`), like every other async API here: one `await` per token.',
+    'HTTP peers keep their default settings: none caches verified tokens (fast-jwt can, but @fastify/jwt does not turn it on), so their same-token rows pay a full verification per request; Portcullis caches by default.',
+    'JWKS: aws-jwt-verify fetches with https only; its fetcher is swapped for one over `fetch` (its documented extension point) so it can reach the loopback issuer.',
+  ];
+  if (info.inprocess !== undefined) {
+    const shares = info.inprocess.results.filter((r) => r.error === undefined).map((r) => r.cpuShare);
+    notes.push(
+      `In-process: the benchmark process got a median ${pct(median(shares))} of its CPU over the slices (100 % = nothing else ran there); ops/s are per CPU-second so that other load on the machine does not lower them, but shared caches and frequency still leak through — compare the rows of one run, not runs on different days.`,
+    );
+  }
+  return ['## Notes', '', ...notes.map((n) => `- ${n}`), ''].join('\n');
+}

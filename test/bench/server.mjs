@@ -1,0 +1,173 @@
+// One HTTP server of the HTTP phase, in its own process: `node server.mjs <framework> <variant>
+// <setup.json>`. Serves GET /api → {"sub": …} behind the chosen authentication, tells its parent the
+// port over IPC, and answers "mark" messages with its CPU time and request count so the parent can
+// measure server CPU per request over exactly the measured window.
+import { Buffer } from 'node:buffer';
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createRequire } from 'node:module';
+import process from 'node:process';
+import { URL } from 'node:url';
+import { readJson } from './lib/common.mjs';
+
+const require = createRequire(import.meta.url);
+const [framework, variant, setupPath] = process.argv.slice(2);
+const { issuer, audience, jwksUri, jwks } = readJson(setupPath);
+const portcullisOptions = { issuer, audience, jwksUri };
+
+/**
+ * The smallest possible RS256 check, to compare the synchronous `crypto.verify` with its callback
+ * form (which runs on the libuv thread pool): split, decode, verify, read `sub`. No claim checks.
+ */
+function handRolledRs256(mode) {
+  const key = createPublicKey({ key: jwks.keys.find((k) => k.alg === 'RS256'), format: 'jwk' });
+  return (req, res, next) => {
+    const header = req.headers.authorization;
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) return void res.status(401).end();
+    const token = header.slice(7);
+    const first = token.indexOf('.');
+    const last = token.lastIndexOf('.');
+    const input = Buffer.from(token.slice(0, last), 'latin1');
+    const signature = Buffer.from(token.slice(last + 1), 'base64url');
+    const done = (ok) => {
+      if (!ok) return void res.status(401).end();
+      req.sub = JSON.parse(Buffer.from(token.slice(first + 1, last), 'base64url').toString('utf8')).sub;
+      next();
+    };
+    if (mode === 'sync') done(cryptoVerify('sha256', input, key, signature));
+    else cryptoVerify('sha256', input, key, signature, (error, ok) => done(error === null && ok));
+  };
+}
+
+async function expressServer() {
+  const { default: express } = await import('express');
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  let sub;
+  switch (variant) {
+    case 'bare':
+      sub = () => 'anonymous';
+      break;
+    case 'portcullis': {
+      const { requireAuth } = await import('@portcullis/express');
+      app.use(requireAuth(portcullisOptions));
+      sub = (req) => req.auth.subject;
+      break;
+    }
+    case 'express-oauth2-jwt-bearer': {
+      const { auth } = require('express-oauth2-jwt-bearer');
+      app.use(auth({ issuer, audience, jwksUri, tokenSigningAlg: 'RS256' }));
+      sub = (req) => req.auth.payload.sub;
+      break;
+    }
+    case 'express-jwt': {
+      const { expressjwt } = require('express-jwt');
+      const { expressJwtSecret } = require('jwks-rsa');
+      app.use(expressjwt({ secret: expressJwtSecret({ jwksUri, cache: true, rateLimit: true }), algorithms: ['RS256'], issuer, audience }));
+      sub = (req) => req.auth.sub;
+      break;
+    }
+    case 'crypto-sync':
+    case 'crypto-callback':
+      app.use(handRolledRs256(variant === 'crypto-sync' ? 'sync' : 'callback'));
+      sub = (req) => req.sub;
+      break;
+    default:
+      throw new Error(`unknown express variant ${variant}`);
+  }
+  app.get('/api', (req, res) => {
+    res.json({ sub: sub(req) });
+  });
+  // Peers' errors carry `status`; anything else would be a bug worth seeing as a 500.
+  app.use((error, _req, res, _next) => {
+    res.status(typeof error?.status === 'number' ? error.status : 500).end();
+  });
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function fastifyServer() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  let sub;
+  switch (variant) {
+    case 'bare':
+      sub = () => 'anonymous';
+      break;
+    case 'portcullis': {
+      const { default: portcullis } = await import('@portcullis/fastify');
+      await app.register(portcullis, portcullisOptions);
+      sub = (request) => request.auth.subject;
+      break;
+    }
+    case 'fastify-jwt': {
+      // The pattern @fastify/jwt documents for a JWKS: get-jwks resolves the key by kid.
+      const { default: fastifyJwt } = await import('@fastify/jwt');
+      const { default: buildGetJwks } = await import('get-jwks');
+      const getJwks = buildGetJwks({ jwksPath: new URL(jwksUri).pathname, issuersWhitelist: [issuer] });
+      await app.register(fastifyJwt, {
+        decode: { complete: true },
+        secret: (_request, token) => getJwks.getPublicKey({ kid: token.header.kid, alg: token.header.alg, domain: token.payload.iss }),
+        verify: { allowedIss: issuer, allowedAud: audience, algorithms: ['RS256'] },
+      });
+      app.addHook('onRequest', (request) => request.jwtVerify());
+      sub = (request) => request.user.sub;
+      break;
+    }
+    default:
+      throw new Error(`unknown fastify variant ${variant}`);
+  }
+  app.get('/api', (request) => ({ sub: sub(request) }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app.server;
+}
+
+async function koaServer() {
+  const { default: Koa } = await import('koa');
+  const app = new Koa();
+  let sub;
+  switch (variant) {
+    case 'bare':
+      sub = () => 'anonymous';
+      break;
+    case 'portcullis': {
+      const { requireAuth } = await import('@portcullis/koa');
+      app.use(requireAuth(portcullisOptions));
+      sub = (ctx) => ctx.state.auth.subject;
+      break;
+    }
+    case 'koa-jwt': {
+      const koaJwt = require('koa-jwt');
+      const { koaJwtSecret } = require('jwks-rsa');
+      app.use(koaJwt({ secret: koaJwtSecret({ jwksUri, cache: true, rateLimit: true }), algorithms: ['RS256'], issuer, audience }));
+      sub = (ctx) => ctx.state.user.sub;
+      break;
+    }
+    default:
+      throw new Error(`unknown koa variant ${variant}`);
+  }
+  app.use((ctx) => {
+    if (ctx.method === 'GET' && ctx.path === '/api') ctx.body = { sub: sub(ctx) };
+  });
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+const servers = { express: expressServer, fastify: fastifyServer, koa: koaServer };
+const server = await servers[framework]();
+let requests = 0;
+server.on('request', () => {
+  requests++;
+});
+process.on('message', (message) => {
+  if (message === 'mark') {
+    const cpu = process.cpuUsage();
+    process.send({ type: 'mark', cpuMicros: cpu.user + cpu.system, requests, hrtimeNs: Number(process.hrtime.bigint()) });
+  } else if (message === 'exit') {
+    process.exit(0);
+  }
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ type: 'ready', port: server.address().port });

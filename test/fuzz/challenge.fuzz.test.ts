@@ -95,7 +95,7 @@ describe('formatChallenge', () => {
           expect(insufficient.scope).toBe(scopes.join(' '));
           if (realm !== undefined) expect(parseChallenge(errors[2]!.headers['WWW-Authenticate']!).realm).toBe(kept(realm));
         }),
-        runs(1_000),
+        runs(500),
       );
     },
     FUZZ_TIMEOUT,

@@ -234,7 +234,7 @@ describe('scopes', () => {
             expect([allOf, anyOf]).toContainEqual(required);
           }
         }),
-        runs(2_000),
+        runs(1_000),
       );
     },
     FUZZ_TIMEOUT,

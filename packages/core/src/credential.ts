@@ -13,6 +13,7 @@ export interface CredentialOptions {
 
 // credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const SCHEME = /^[^ \t]*/;
 
 function badRequest(reason: RejectReason, description: string, realm: string | undefined): never {
   throw new InvalidRequestError({ reason, description, realm });
@@ -41,7 +42,7 @@ function fromHeader(request: RequestDescriptor, realm: string | undefined): stri
   const match = BEARER.exec(value);
   if (match !== null) return match[1];
   // Another scheme (`Basic …`) is no bearer credential at all: a bare 401 challenge follows.
-  const scheme = /^[^ \t]*/.exec(value)![0];
+  const scheme = SCHEME.exec(value)![0];
   if (scheme.toLowerCase() !== 'bearer') return undefined;
   return badRequest('malformed_authorization', 'the Authorization header is not a valid Bearer credential', realm);
 }

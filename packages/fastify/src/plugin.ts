@@ -61,11 +61,12 @@ function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: 
     routeOptions.config = { ...config, [kRouteAuth]: compiled } as NonNullable<typeof config>;
   });
 
+  const authenticateOptions = Object.freeze({ optional });
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const route = routeAuthOf(request.routeOptions.config);
     if (route.isPublic) return undefined;
     try {
-      const auth = await verifier.authenticate(describeRequest(request.raw), { optional });
+      const auth = await verifier.authenticate(describeRequest(request.raw), authenticateOptions);
       // Without a token (optional mode), a route that requires scopes answers 401: core decides.
       if (route.requirement !== undefined) verifier.checkScopes(auth, route.requirement);
       if (auth !== undefined) request.auth = auth;

@@ -47,8 +47,16 @@ export function checkTokenType(header: JwtHeader, expected: string | undefined, 
   }
 }
 
+/** Seconds from the epoch that a `Date` can hold (±8.64e15 ms). */
+const MAX_NUMERIC_DATE = 8.64e12;
+
 function isNumericDate(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_NUMERIC_DATE;
+}
+
+/** Present as the token's own member: `constructor` or `toString` are not claims every token has. */
+function hasClaim(claims: JwtClaims, name: string): boolean {
+  return Object.hasOwn(claims, name) && claims[name] !== undefined;
 }
 
 /**
@@ -105,10 +113,10 @@ export function checkClaims(claims: JwtClaims, rules: ClaimRules, now: number, r
 
   if (rules.tokenType === 'at+jwt') {
     for (const name of RFC9068_CLAIMS) {
-      if (claims[name] === undefined) reject('missing_claim', `the token has no ${name} claim`, realm);
+      if (!hasClaim(claims, name)) reject('missing_claim', `the token has no ${name} claim`, realm);
     }
   }
   for (const name of rules.requiredClaims) {
-    if (claims[name] === undefined) reject('missing_claim', `the token has no ${name} claim`, realm);
+    if (!hasClaim(claims, name)) reject('missing_claim', `the token has no ${name} claim`, realm);
   }
 }

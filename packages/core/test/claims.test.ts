@@ -48,6 +48,14 @@ describe('claim rules', () => {
     expect(reasonOf({ ...good, iat: null })).toBe('invalid_claim');
   });
 
+  it('error flow: a numeric date beyond what a Date holds is malformed; inherited names are not claims', () => {
+    expect(reasonOf({ ...good, exp: 1e300 })).toBe('invalid_claim');
+    expect(reasonOf({ ...good, nbf: -1e300 })).toBe('invalid_claim');
+    expect(reasonOf({ ...good, exp: 8.64e12 })).toBe('accepted');
+    expect(reasonOf(good, { requiredClaims: ['constructor'] })).toBe('missing_claim');
+    expect(reasonOf({ ...good, constructor: 'c' }, { requiredClaims: ['constructor'] })).toBe('accepted');
+  });
+
   it('error flow: maxTokenAge needs iat and bounds it', () => {
     expect(reasonOf({ ...good, iat: NOW - 100 }, { maxTokenAge: 100 })).toBe('accepted');
     expect(reasonOf({ ...good, iat: NOW - 106 }, { maxTokenAge: 100 })).toBe('too_old');

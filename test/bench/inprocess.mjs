@@ -73,13 +73,17 @@ async function buildCases(alg) {
   });
 
   const portcullisOptions = { issuer, audience, jwksUri };
-  const cached = createPortcullisVerifier(portcullisOptions);
+  const { distinctCacheMax } = CONFIG;
+  const cached = createPortcullisVerifier({ ...portcullisOptions, ...(distinctCacheMax === undefined ? {} : { tokenCache: { max: distinctCacheMax } }) });
   const uncached = createPortcullisVerifier({ ...portcullisOptions, tokenCache: false });
   const repeatedVerifier = createPortcullisVerifier(portcullisOptions);
   const hasTokenCache = cached.stats().tokenCache !== undefined;
   add({
     id: 'portcullis-distinct',
-    label: `Portcullis core, distinct tokens (default options${hasTokenCache ? ': token cache on, every lookup a miss' : ''})`,
+    label:
+      distinctCacheMax === undefined
+        ? `Portcullis core, distinct tokens (default options${hasTokenCache ? ': token cache on, every lookup a miss' : ''})`
+        : `Portcullis core, distinct tokens (\`tokenCache: { max: ${distinctCacheMax} }\`, every lookup a miss)`,
     tokens: pool,
     fn: (t) => cached.verify(t),
   });

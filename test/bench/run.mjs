@@ -43,7 +43,7 @@ try {
       say(`  minted ${CONFIG.poolSize} ${alg} tokens with the fake issuer`);
     }
     const jwks = await (await globalThis.fetch(issuer.jwksUri)).json();
-    writeJson(join(dir, 'tokens.json'), { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks, tokens });
+    writeJson(join(dir, 'tokens.json'), { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks, tokens, distinctCacheMax: CONFIG.distinctCacheMax });
     info.phases.mint = (Date.now() - mintStarted) / 1000;
   }
 

@@ -11,8 +11,9 @@ import { readJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const [framework, variant, setupPath] = process.argv.slice(2);
-const { issuer, audience, jwksUri, jwks } = readJson(setupPath);
-const portcullisOptions = { issuer, audience, jwksUri };
+const { issuer, audience, jwksUri, jwks, distinctCacheMax } = readJson(setupPath);
+// distinctCacheMax: set by a quick run, whose token pool is smaller than the default token cache.
+const portcullisOptions = { issuer, audience, jwksUri, ...(distinctCacheMax === undefined ? {} : { tokenCache: { max: distinctCacheMax } }) };
 
 /**
  * The smallest possible RS256 check, to compare the synchronous `crypto.verify` with its callback

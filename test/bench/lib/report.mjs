@@ -33,11 +33,15 @@ function rawOps(inprocess, alg) {
   return inprocessResult(inprocess, alg, 'raw')?.opsPerSec;
 }
 
-function renderInprocess(inprocess) {
+function renderInprocess(inprocess, config) {
   const out = ['## In-process verification, one CPU', ''];
+  const cacheNote =
+    config.distinctCacheMax === undefined
+      ? 'the token cache holds 10,000, so in that order every lookup misses'
+      : `this quick run's pool is smaller than the default token cache, so the "cache on" row uses \`tokenCache: { max: ${config.distinctCacheMax} }\` and still misses every time`;
   out.push(
     `Each case verifies tokens in a loop (\`await\` per call for the async APIs) for ${inprocess.sliceMs} ms per round; ${inprocess.rounds} rounds, each case once per round in a rotated order, after one uncounted warm-up round. ` +
-      `Distinct-token cases cycle through ${int(inprocess.poolSize)} pre-minted tokens per algorithm (the token cache holds 10,000, so in that order every lookup misses). ` +
+      `Distinct-token cases cycle through ${int(inprocess.poolSize)} pre-minted tokens per algorithm (${cacheNote}). ` +
       'ops/s = operations per CPU-second of the benchmark process, which is pinned to one CPU: what one otherwise idle core does (wall-clock rates, and the share of the CPU the process got, are in the details below). Ratio = ops/s ÷ raw `crypto.verify` of the same algorithm.',
     '',
   );
@@ -105,7 +109,7 @@ function renderHttp(http) {
       `Per round each case gets ${http.warmupSec} s of warm-up and ${http.measureSec} s measured; ${http.rounds} rounds in a rotated order; medians. ` +
       'Server CPU µs/req = `process.cpuUsage()` delta inside the server over the measured window ÷ requests it served. Added µs = that minus the bare server of the same framework. ' +
       '"Server busy" near 100 % means the server was the bottleneck; "load-gen busy" near 100 % means autocannon was, and then req/s understates the server (CPU µs/req stays valid). ' +
-      `Distinct tokens: the load generator cycles through ${int(http.poolSize)} RS256 tokens. Peers run with their documented JWKS setup and default options (none of them caches verified tokens by default).`,
+      `Distinct tokens: the load generator cycles through ${int(http.poolSize)} RS256 tokens${http.distinctCacheMax === undefined ? ', twice the default token cache, so Portcullis misses every time' : ` (quick run: Portcullis servers get \`tokenCache: { max: ${http.distinctCacheMax} }\` so that they still miss)`}. Peers run with their documented JWKS setup and default options (none of them caches verified tokens by default).`,
     '',
   );
   const header = ['Stack', 'req/s', '× bare', 'p99 ms', 'server CPU µs/req', 'added µs/req', 'server busy', 'load-gen busy', ''];
@@ -236,7 +240,7 @@ export function renderReport(info) {
   );
   if (info.errors.length > 0) out.push('**Errors:**', '', ...info.errors.map((e) => `- ${e}`), '');
   out.push(renderTargets(info));
-  if (info.inprocess !== undefined) out.push(renderInprocess(info.inprocess));
+  if (info.inprocess !== undefined) out.push(renderInprocess(info.inprocess, info.config));
   if (info.http !== undefined) out.push(renderHttp(info.http));
   if (info.jwks !== undefined) out.push(renderJwks(info.jwks));
   if (info.memory !== undefined) out.push(renderMemory(info.memory));

@@ -52,8 +52,8 @@ function claimsArbitrary(now: number): fc.Arbitrary<Record<string, unknown>> {
       fc.constantFrom([issuer.audience], ['other', issuer.audience], [], ['other'], 'other', ABSENT, [issuer.audience, 7], [7, issuer.audience]),
       odd,
     ),
-    exp: weighted(now + 3_600, fc.constantFrom(now - 3_600, now - 60, now + 3_600.5, ABSENT, 1e10, String(now + 3_600)), odd),
-    nbf: fc.oneof({ weight: 4, arbitrary: fc.constant(ABSENT) }, { weight: 1, arbitrary: fc.constantFrom(now - 60, now + 3_600, now + 60) }, { weight: 1, arbitrary: odd }),
+    exp: weighted(now + 3_600, fc.constantFrom(now - 3_600, now - 60, now + 3_600.5, ABSENT, 1e10, 8.64e12, 8.64e12 + 1, 1e300, String(now + 3_600)), odd),
+    nbf: fc.oneof({ weight: 4, arbitrary: fc.constant(ABSENT) }, { weight: 1, arbitrary: fc.constantFrom(now - 60, now + 3_600, now + 60, -1e300) }, { weight: 1, arbitrary: odd }),
     iat: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(now, ABSENT) }, { weight: 1, arbitrary: fc.constantFrom(now - 3_600, now + 3_600, now + 60) }, { weight: 1, arbitrary: odd }),
     sub: weighted('client-123', fc.constant(ABSENT), odd),
     client_id: weighted('client-123', fc.constant(ABSENT), odd),
@@ -67,7 +67,8 @@ function claimsArbitrary(now: number): fc.Arbitrary<Record<string, unknown>> {
 
 const typArbitrary = fc.constantFrom<unknown>('at+jwt', 'AT+JWT', 'application/at+jwt', 'JWT', 'jwt', 'application/jwt', undefined, 'dpop+jwt', 'application/json', 5, null);
 
-const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+/** RFC 7519 §2 NumericDate, limited to what a JavaScript Date holds (±8.64e15 ms). */
+const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 8.64e12;
 
 /** The rules, read independently of core: every reason the token breaks. */
 function violations(claims: Record<string, unknown>, typ: unknown, now: number): Set<RejectReason> {

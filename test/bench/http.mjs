@@ -102,8 +102,11 @@ async function sanityCheck(spec, server) {
 }
 
 const headerValues = pool.map((token) => `Bearer ${token}`);
-let cursor = 0;
-function loadOptions(url, mode, duration) {
+/**
+ * `cursor`: each case walks the pool on its own, so that its server sees the tokens in cyclic order
+ * (with one shared walk, a server could meet a token again after fewer than pool-size others).
+ */
+function loadOptions(url, mode, duration, cursor) {
   const base = { url, connections, duration, pipelining: 1 };
   if (mode === 'same') return { ...base, headers: { authorization: headerValues[0] } };
   return {
@@ -112,8 +115,8 @@ function loadOptions(url, mode, duration) {
       {
         method: 'GET',
         setupRequest: (request) => {
-          request.headers.authorization = headerValues[cursor];
-          if (++cursor === headerValues.length) cursor = 0;
+          request.headers.authorization = headerValues[cursor.i];
+          if (++cursor.i === headerValues.length) cursor.i = 0;
           return request;
         },
       },
@@ -121,11 +124,11 @@ function loadOptions(url, mode, duration) {
   };
 }
 
-async function measure(server, mode) {
-  await autocannon(loadOptions(server.url, mode, warmupSec));
+async function measure({ server, mode, cursor }) {
+  await autocannon(loadOptions(server.url, mode, warmupSec, cursor));
   const before = await server.mark();
   const loadCpu = process.cpuUsage();
-  const result = await autocannon(loadOptions(server.url, mode, measureSec));
+  const result = await autocannon(loadOptions(server.url, mode, measureSec, cursor));
   const loadCpuUsed = process.cpuUsage(loadCpu);
   const after = await server.mark();
   const served = after.requests - before.requests;
@@ -137,6 +140,12 @@ async function measure(server, mode) {
     serverBusy: (after.cpuMicros - before.cpuMicros) / 1e6 / wallSec,
     loadgenBusy: (loadCpuUsed.user + loadCpuUsed.system) / 1e6 / result.duration,
     bad: result.non2xx + result.errors + result.timeouts,
+    ...(after.tokenCache === undefined
+      ? {}
+      : {
+          cacheHits: after.tokenCache.hits - before.tokenCache.hits,
+          cacheMisses: after.tokenCache.misses - before.tokenCache.misses,
+        }),
   };
 }
 
@@ -148,16 +157,16 @@ try {
     servers.push(server);
     const error = await sanityCheck(spec, server).catch((e) => String(e));
     if (error !== undefined) say(`  http: ${spec.label} skipped: ${error}`);
-    for (const mode of spec.modes) cases.push({ spec, server, mode, error, samples: [] });
+    for (const mode of spec.modes) cases.push({ spec, server, mode, error, cursor: { i: 0 }, samples: [] });
   }
   const runnable = cases.filter((c) => c.error === undefined);
   // Server warm-up, not measured: JIT compilation (on V8's background threads, which count as the
   // server's CPU) would otherwise land in the first round's numbers.
-  for (const c of runnable) await autocannon(loadOptions(c.server.url, c.mode, serverWarmupSec));
+  for (const c of runnable) await autocannon(loadOptions(c.server.url, c.mode, serverWarmupSec, c.cursor));
   say('  http servers warmed up');
   for (let round = 0; round < rounds; round++) {
     const offset = (round * 5) % runnable.length;
-    for (const c of [...runnable.slice(offset), ...runnable.slice(0, offset)]) c.samples.push(await measure(c.server, c.mode));
+    for (const c of [...runnable.slice(offset), ...runnable.slice(0, offset)]) c.samples.push(await measure(c));
     say(`  http round ${round + 1}/${rounds} done`);
   }
 } finally {
@@ -188,6 +197,8 @@ writeJson(join(dir, 'http.json'), {
     serverBusy: pick(samples, 'serverBusy'),
     loadgenBusy: pick(samples, 'loadgenBusy'),
     bad: samples.reduce((sum, s) => sum + s.bad, 0),
+    cacheHits: samples.reduce((sum, s) => sum + (s.cacheHits ?? 0), 0),
+    cacheMisses: samples.reduce((sum, s) => sum + (s.cacheMisses ?? 0), 0),
     samples,
   })),
 });

@@ -14,6 +14,13 @@ const [framework, variant, setupPath] = process.argv.slice(2);
 const { issuer, audience, jwksUri, jwks, distinctCacheMax } = readJson(setupPath);
 // distinctCacheMax: set by a quick run, whose token pool is smaller than the default token cache.
 const portcullisOptions = { issuer, audience, jwksUri, ...(distinctCacheMax === undefined ? {} : { tokenCache: { max: distinctCacheMax } }) };
+// Made here and handed to the adapter, so that "mark" can report its token cache hits and misses.
+let verifier;
+async function portcullisVerifier() {
+  const { createVerifier } = await import('@portcullis/core');
+  verifier = createVerifier(portcullisOptions);
+  return verifier;
+}
 
 /**
  * The smallest possible RS256 check, to compare the synchronous `crypto.verify` with its callback
@@ -51,7 +58,7 @@ async function expressServer() {
       break;
     case 'portcullis': {
       const { requireAuth } = await import('@portcullis/express');
-      app.use(requireAuth(portcullisOptions));
+      app.use(requireAuth(await portcullisVerifier()));
       sub = (req) => req.auth.subject;
       break;
     }
@@ -98,7 +105,7 @@ async function fastifyServer() {
       break;
     case 'portcullis': {
       const { default: portcullis } = await import('@portcullis/fastify');
-      await app.register(portcullis, portcullisOptions);
+      await app.register(portcullis, { verifier: await portcullisVerifier() });
       sub = (request) => request.auth.subject;
       break;
     }
@@ -134,7 +141,7 @@ async function koaServer() {
       break;
     case 'portcullis': {
       const { requireAuth } = await import('@portcullis/koa');
-      app.use(requireAuth(portcullisOptions));
+      app.use(requireAuth(await portcullisVerifier()));
       sub = (ctx) => ctx.state.auth.subject;
       break;
     }
@@ -165,7 +172,8 @@ server.on('request', () => {
 process.on('message', (message) => {
   if (message === 'mark') {
     const cpu = process.cpuUsage();
-    process.send({ type: 'mark', cpuMicros: cpu.user + cpu.system, requests, hrtimeNs: Number(process.hrtime.bigint()) });
+    const tokenCache = verifier?.stats().tokenCache;
+    process.send({ type: 'mark', cpuMicros: cpu.user + cpu.system, requests, hrtimeNs: Number(process.hrtime.bigint()), tokenCache });
   } else if (message === 'exit') {
     process.exit(0);
   }

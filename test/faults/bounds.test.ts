@@ -3,6 +3,8 @@
  * time or requests, at its documented default and configured (SECURITY.md, "Limits").
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_JWKS_CACHE_OPTIONS,
@@ -204,6 +206,46 @@ describe('jwks.maxResponseBytes (default 512 KiB)', () => {
     issuer.setJwksMode('huge');
     const verifier = verifierFor({ jwks: { maxResponseBytes: HUGE_BODY_BYTES + 1024 } });
     expect(await outcome(verifier.verify(issuer.mint()))).toBe('ok');
+  });
+});
+
+describe('hostile JWKS bodies', () => {
+  it('a gzip bomb (20 MB of JSON in ~20 KB of gzip) is cut at maxResponseBytes after decompression', async () => {
+    const rsa = issuer.publicJwk(issuer.currentKid('RS256'));
+    const bomb = gzipSync(Buffer.from(JSON.stringify({ keys: [rsa], padding: ' '.repeat(20 * 1024 * 1024) })));
+    expect(bomb.length).toBeLessThan(512 * 1024);
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bomb.length });
+      res.end(bomb);
+    });
+    const error = await failureOf(verifierFor({ jwksUri: `${server.url}/jwks` }), issuer.mint());
+    expect((error as FetchError).kind).toBe('too_large');
+  });
+
+  it('a body trickled a byte at a time never completes: the fetch is cut at the timeout (headers and body), 503', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    const verifier = verifierFor({ jwksUri: `${server.url}/jwks`, jwks: { timeout: 300 } });
+    const started = performance.now();
+    const error = await failureOf(verifier, issuer.mint());
+    // The only timed check of the suite's kind: no wait past the fetch timeout plus a margin.
+    expect(performance.now() - started).toBeLessThan(300 + 250);
+    expect((error as FetchError).kind).toBe('timeout');
+  });
+
+  it('deeply nested JSON, in a JWKS or in a token, is a failed fetch or a 401, never a crash', async () => {
+    const nested = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const server = await startServer((_req, res) => sendJson(res, `{"keys":${nested}}`));
+    expect(await outcome(verifierFor({ jwksUri: `${server.url}/jwks` }).verify(issuer.mint()))).toBe('keys_unavailable');
+    const verifier = verifierFor();
+    const deep = Buffer.from(`{"alg":"RS256","x":${'['.repeat(2_000)}${']'.repeat(2_000)}}`).toString('base64url');
+    const [, payload, signature] = issuer.mint().split('.');
+    expect(await outcome(verifier.verify(`${deep}.${payload}.${signature}`))).toBe('invalid_signature');
+    const deepPayload = Buffer.from(`{"iss":${JSON.stringify(issuer.url)},"x":${'{"a":'.repeat(600)}1${'}'.repeat(600)}}`).toString('base64url');
+    expect(await outcome(verifier.verify(`${issuer.mint().split('.')[0]}.${deepPayload}.${signature}`))).toBe('invalid_signature');
   });
 });
 

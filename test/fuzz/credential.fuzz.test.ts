@@ -129,6 +129,26 @@ describe('extractCredential', () => {
   );
 
   it(
+    'the access_token query parameter is recognised however its name is percent-encoded (one form-urlencoded name)',
+    () => {
+      const name = 'access_token';
+      fc.assert(
+        fc.property(fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }), fc.boolean(), (encode, allowed) => {
+          const spelled = [...name].map((c, i) => (encode[i] ? `%${c.charCodeAt(0).toString(16).toUpperCase()}` : c)).join('');
+          const request: RequestDescriptor = { method: 'GET', url: `/orders?${spelled}=abc`, headers: {} };
+          // URLSearchParams, which core itself uses to read the value, decodes the name: it is the same parameter.
+          expect(new URLSearchParams(`${spelled}=abc`).get(name)).toBe('abc');
+          const options: CredentialOptions = { allowQueryToken: allowed, allowFormBodyToken: false, realm: undefined };
+          if (allowed) expect(extractCredential(request, options), `?${spelled}= was not read as the access_token parameter`).toBe('abc');
+          else expect(() => extractCredential(request, options), `?${spelled}= slipped past the query-token refusal`).toThrow(InvalidRequestError);
+        }),
+        runs(200),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
+
+  it(
     'two Authorization lines, whatever their values and spelling: always a 400',
     () => {
       fc.assert(

@@ -49,8 +49,11 @@ function fromHeader(request: RequestDescriptor, realm: string | undefined): stri
 
 function fromQuery(request: RequestDescriptor, options: CredentialOptions): string | undefined {
   const query = request.url.indexOf('?');
-  if (query === -1 || !request.url.includes('access_token', query)) return undefined;
-  const values = new URLSearchParams(request.url.slice(query + 1)).getAll('access_token');
+  if (query === -1) return undefined;
+  // Parsed only when the name can be there, spelled out or percent-encoded (`access%5Ftoken`).
+  const url = request.url;
+  if (!url.includes('access_token', query) && !url.includes('%', query)) return undefined;
+  const values = new URLSearchParams(url.slice(query + 1)).getAll('access_token');
   if (values.length === 0) return undefined;
   if (!options.allowQueryToken) {
     badRequest('unsupported_credential_location', 'access tokens are not accepted in the query string', options.realm);

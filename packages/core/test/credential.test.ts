@@ -64,6 +64,11 @@ describe('credential extraction (RFC 6750 §2)', () => {
     );
     expect(extractCredential(req(undefined, { url: '/x?a=1&access_token=abc' }), lenient)).toBe('abc');
     expect(extractCredential(req(undefined, { url: '/x?not_access_token_at_all=1' }), strict)).toBeUndefined();
+    expect(reasonOf(() => extractCredential(req(undefined, { url: '/x?access%5Ftoken=abc' }), strict))).toBe(
+      '400:unsupported_credential_location',
+    );
+    expect(extractCredential(req(undefined, { url: '/x?%61ccess_token=abc' }), lenient)).toBe('abc');
+    expect(extractCredential(req(undefined, { url: '/x?q=100%25' }), strict)).toBeUndefined();
   });
 
   it('error flow: a form-body token is refused unless turned on, and needs a form POST', () => {

@@ -93,7 +93,7 @@ describe('extractCredential', () => {
           expect(token).toMatch(B64TOKEN);
           expect(sources(request).some((source) => source === token || source.endsWith(` ${token}`))).toBe(true);
         }),
-        runs(3_000),
+        runs(2_000),
       );
     },
     FUZZ_TIMEOUT,

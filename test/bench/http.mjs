@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
-import { CONFIG, hasTaskset, median, nodeCommand, readJson, say, spread, writeJson } from './lib/common.mjs';
+import { CONFIG, cpuBusySeconds, hasTaskset, median, nodeCommand, readJson, say, spread, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -124,13 +124,18 @@ function loadOptions(url, mode, duration, cursor) {
   };
 }
 
-async function measure({ server, mode, cursor }) {
+async function measure({ server, mode, cursor, spec }) {
+  const pinnedToCpu0 = pinned && (spec.cpu ?? '0') === '0';
   await autocannon(loadOptions(server.url, mode, warmupSec, cursor));
+  const cpu0Before = cpuBusySeconds(0);
+  const cpu1Before = cpuBusySeconds(1);
   const before = await server.mark();
   const loadCpu = process.cpuUsage();
   const result = await autocannon(loadOptions(server.url, mode, measureSec, cursor));
   const loadCpuUsed = process.cpuUsage(loadCpu);
   const after = await server.mark();
+  const cpu0After = cpuBusySeconds(0);
+  const cpu1After = cpuBusySeconds(1);
   const served = after.requests - before.requests;
   const wallSec = (after.hrtimeNs - before.hrtimeNs) / 1e9;
   return {
@@ -139,6 +144,10 @@ async function measure({ server, mode, cursor }) {
     serverCpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / served,
     serverBusy: (after.cpuMicros - before.cpuMicros) / 1e6 / wallSec,
     loadgenBusy: (loadCpuUsed.user + loadCpuUsed.system) / 1e6 / result.duration,
+    // CPU 0 time that went to other processes than the server (only meaningful when it is pinned there).
+    otherOnCpu0: pinnedToCpu0 && cpu0Before !== undefined ? (cpu0After - cpu0Before - (after.cpuMicros - before.cpuMicros) / 1e6) / wallSec : NaN,
+    // CPU 1 time that went to other processes than this load generator.
+    otherOnCpu1: pinnedToCpu0 && cpu1Before !== undefined ? (cpu1After - cpu1Before - (loadCpuUsed.user + loadCpuUsed.system) / 1e6) / wallSec : NaN,
     bad: result.non2xx + result.errors + result.timeouts,
     ...(after.tokenCache === undefined
       ? {}
@@ -196,6 +205,8 @@ writeJson(join(dir, 'http.json'), {
     serverCpuMicrosPerRequest: pick(samples, 'serverCpuMicrosPerRequest'),
     serverBusy: pick(samples, 'serverBusy'),
     loadgenBusy: pick(samples, 'loadgenBusy'),
+    otherOnCpu0: pick(samples, 'otherOnCpu0'),
+    otherOnCpu1: pick(samples, 'otherOnCpu1'),
     bad: samples.reduce((sum, s) => sum + s.bad, 0),
     cacheHits: samples.reduce((sum, s) => sum + (s.cacheHits ?? 0), 0),
     cacheMisses: samples.reduce((sum, s) => sum + (s.cacheMisses ?? 0), 0),

@@ -9,7 +9,7 @@ import { createVerifier as createPortcullisVerifier } from '@portcullis/core';
 import { createLocalJWKSet, importJWK, jwtVerify } from 'jose';
 import { JwtVerifier as AwsJwtVerifier } from 'aws-jwt-verify';
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
-import { ALGS, CONFIG, cryptoParams, keyForAlg, median, readJson, say, splitToken, spread, writeJson } from './lib/common.mjs';
+import { ALGS, CONFIG, cpuBusySeconds, hasTaskset, cryptoParams, keyForAlg, median, readJson, say, splitToken, spread, writeJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 // CommonJS with named exports; through require so the ESM/CJS interop of its bundle is not in question.
@@ -150,6 +150,7 @@ async function buildCases(alg) {
     c.samples = [];
     c.wallSamples = [];
     c.shares = [];
+    c.others = [];
     try {
       await c.fn(c.tokens[0]);
       if (!(await rejects(c.fn, c.rejectInput ?? tamper(c.tokens[0])))) c.error = 'accepted a tampered token';
@@ -161,6 +162,7 @@ async function buildCases(alg) {
 }
 
 const { rounds, sliceMs, warmupMs } = CONFIG.inprocess;
+const pinned = hasTaskset();
 const all = [];
 let hasTokenCache = false;
 for (const alg of ALGS) {
@@ -177,10 +179,13 @@ for (let round = 0; round < rounds; round++) {
   const offset = (round * 7) % runnable.length;
   const order = [...runnable.slice(offset), ...runnable.slice(0, offset)];
   for (const c of order) {
+    const busyBefore = cpuBusySeconds(0);
     const cpu0 = process.cpuUsage();
     const { ops, wallMs } = await c.loop(c.fn, c.tokens, c.state, sliceMs);
     const cpu = process.cpuUsage(cpu0);
+    const busyAfter = cpuBusySeconds(0);
     const cpuMs = (cpu.user + cpu.system) / 1000;
+    if (pinned && busyBefore !== undefined) c.others.push((busyAfter - busyBefore - cpuMs / 1000) / (wallMs / 1000));
     // Per CPU-second of this process (pinned to one CPU): what one otherwise idle core would do. The
     // machine may be shared, so wall-clock rates are kept too, with the share of the CPU the process got.
     c.samples.push(ops / (cpuMs / 1000));
@@ -200,6 +205,7 @@ const results = all.map((c) => ({
   spreadPct: c.error === undefined ? spread(c.samples) : NaN,
   wallOpsPerSec: c.error === undefined ? median(c.wallSamples) : NaN,
   cpuShare: c.error === undefined ? median(c.shares) : NaN,
+  otherOnCpu0: c.error === undefined ? median(c.others) : NaN,
   samples: c.samples,
 }));
 writeJson(join(dir, 'inprocess.json'), { rounds, sliceMs, poolSize: setup.tokens.RS256.length, hasTokenCache, results });

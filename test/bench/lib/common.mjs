@@ -133,6 +133,26 @@ export function cryptoParams(alg, keyObject) {
   }
 }
 
+let clockTicks;
+/**
+ * Busy seconds of one CPU so far, from /proc/stat (everything but idle and iowait); undefined where
+ * there is no /proc. Lets a measurement tell how much of its CPU went to other processes.
+ */
+export function cpuBusySeconds(cpu) {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${cpu} `));
+    if (line === undefined) return undefined;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    return (total - ticks[3] - ticks[4]) / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

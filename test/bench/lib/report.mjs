@@ -66,10 +66,15 @@ function renderInprocess(inprocess, config) {
     for (const alg of ALGS) {
       const r = inprocessResult(inprocess, alg, id);
       if (r === undefined || r.error !== undefined) continue;
-      detailRows.push([label, alg, int(r.opsPerSec), int(r.wallOpsPerSec), pct(r.cpuShare), `${fixed(r.spreadPct, 0)} %`]);
+      detailRows.push([label, alg, int(r.opsPerSec), int(r.wallOpsPerSec), pct(r.cpuShare), pct(r.otherOnCpu0), `${fixed(r.spreadPct, 0)} %`]);
     }
   }
-  out.push(table(['Case', 'alg', 'ops/CPU-s (median)', 'ops/wall-s (median)', 'CPU share', 'spread (max−min)/median'], detailRows), '', '</details>', '');
+  out.push(
+    table(['Case', 'alg', 'ops/CPU-s (median)', 'ops/wall-s (median)', 'CPU share', 'others on CPU 0', 'spread (max−min)/median'], detailRows),
+    '',
+    '</details>',
+    '',
+  );
   return out.join('\n');
 }
 
@@ -82,7 +87,7 @@ function httpRows(http, mode) {
     const cases = http.results.filter((r) => r.framework === framework && r.group === 'frameworks' && (r.variant === 'bare' ? r.mode === 'same' : r.mode === mode));
     for (const r of cases) {
       if (r.error !== undefined) {
-        rows.push([r.label, `error: ${r.error}`, '', '', '', '', '', '', '']);
+        rows.push([r.label, `error: ${r.error}`, '', '', '', '', '', '', '', '']);
         continue;
       }
       const isBare = r.variant === 'bare';
@@ -95,6 +100,7 @@ function httpRows(http, mode) {
         isBare || bare === undefined ? '—' : fixed(r.serverCpuMicrosPerRequest - bare.serverCpuMicrosPerRequest),
         pct(r.serverBusy),
         pct(r.loadgenBusy),
+        `${pct(r.otherOnCpu0)} / ${pct(r.otherOnCpu1)}`,
         [
           r.cacheHits + r.cacheMisses > 0 ? `token cache hits ${pct(r.cacheHits / (r.cacheHits + r.cacheMisses))}` : '',
           r.bad > 0 ? `**${int(r.bad)} non-2xx/errors**` : '',
@@ -123,11 +129,11 @@ function renderHttp(http) {
     `GET /api → \`{"sub": …}\` (bare: no auth). Each server is its own process${http.pinned ? ' pinned to CPU 0' : ' (unpinned: taskset unavailable)'}; the load generator (autocannon, ${http.connections} connections, no pipelining) ${http.pinned ? 'runs pinned to CPU 1' : 'runs unpinned'}. ` +
       `Per round each case gets ${http.warmupSec} s of warm-up and ${http.measureSec} s measured; ${http.rounds} rounds in a rotated order; medians. ` +
       'Server CPU µs/req = `process.cpuUsage()` delta inside the server over the measured window ÷ requests it served. Added µs = that minus the bare server of the same framework. ' +
-      '"Server busy" near 100 % means the server was the bottleneck; "load-gen busy" near 100 % means autocannon was, and then req/s understates the server (CPU µs/req stays valid). ' +
+      '"Server busy" near 100 % means the server was the bottleneck; "load-gen busy" near 100 % means autocannon was; "others on CPU 0 / 1" is the share of the server\'s and of the load generator\'s CPU that went to other processes on the machine (from /proc/stat). Whenever the server is not the bottleneck, req/s and p99 understate it; server CPU µs/req stays valid. ' +
       `Distinct tokens: the load generator cycles through ${int(http.poolSize)} RS256 tokens${http.distinctCacheMax === undefined ? ', twice the default token cache, so Portcullis misses every time' : ` (quick run: Portcullis servers get \`tokenCache: { max: ${http.distinctCacheMax} }\` so that they still miss)`}. Peers run with their documented JWKS setup and default options (none of them caches verified tokens by default).`,
     '',
   );
-  const header = ['Stack', 'req/s', '× bare', 'p99 ms', 'server CPU µs/req', 'added µs/req', 'server busy', 'load-gen busy', 'notes'];
+  const header = ['Stack', 'req/s', '× bare', 'p99 ms', 'server CPU µs/req', 'added µs/req', 'server busy', 'load-gen busy', 'others on CPU 0 / 1', 'notes'];
   out.push('### Distinct tokens (every request a different RS256 token)', '', table(header, httpRows(http, 'distinct')), '');
   out.push('### Same token on every request', '', table(header, httpRows(http, 'same')), '');
   const crypto = http.results.filter((r) => r.group === 'crypto');
@@ -283,6 +289,16 @@ function renderNotes(info) {
     'HTTP peers keep their default settings: none caches verified tokens (fast-jwt can, but @fastify/jwt does not turn it on), so their same-token rows pay a full verification per request; Portcullis caches by default.',
     'JWKS: aws-jwt-verify fetches with https only; its fetcher is swapped for one over `fetch` (its documented extension point) so it can reach the loopback issuer.',
   ];
+  if (info.http !== undefined) {
+    const pinnedRows = info.http.results.filter((r) => r.error === undefined && r.cpu === '0');
+    const others0 = pinnedRows.map((r) => r.otherOnCpu0).filter(Number.isFinite);
+    const others1 = pinnedRows.map((r) => r.otherOnCpu1).filter(Number.isFinite);
+    if (others0.length > 0) {
+      notes.push(
+        `HTTP: other processes on the machine took a median ${pct(median(others0))} of CPU 0 (worst ${pct(Math.max(...others0))}) and ${pct(median(others1))} of CPU 1 (worst ${pct(Math.max(...others1))}) during the measured windows. Where the server is not near 100 % busy, it was waiting for the load generator or for the CPU, and req/s and p99 are lower than an idle machine would give.`,
+      );
+    }
+  }
   if (info.inprocess !== undefined) {
     const shares = info.inprocess.results.filter((r) => r.error === undefined).map((r) => r.cpuShare);
     notes.push(

@@ -82,7 +82,8 @@ const started = performance.now();
 const checkpoints = [];
 while (i < TOTAL) {
   await flood(Math.min(TOTAL / 10, TOTAL - i));
-  checkpoints.push({ tokens: i, heapUsed: heap().heapUsed });
+  const { heapUsed, rss } = heap();
+  checkpoints.push({ tokens: i, heapUsed, rss });
 }
 const seconds = (performance.now() - started) / 1000;
 const after = heap();
@@ -95,6 +96,7 @@ print(`memory flood: ${i.toLocaleString('en')} distinct invalid tokens through o
 print(`  heapUsed before ${mib(before.heapUsed)}, after ${mib(after.heapUsed)}, growth ${mib(growth)}`);
 print(`  rss before ${mib(before.rss)}, after ${mib(after.rss)}; external after ${mib(after.external)}`);
 print(`  heapUsed at checkpoints: ${checkpoints.map((c) => `${(c.tokens / 1000).toFixed(0)}k ${mib(c.heapUsed)}`).join(', ')}`);
+print(`  rss at checkpoints: ${checkpoints.map((c) => `${(c.tokens / 1000).toFixed(0)}k ${mib(c.rss)}`).join(', ')}`);
 print(`  ${Math.round((i - 30_000) / seconds).toLocaleString('en')} tokens/s measured; passed ${passed}; token_rejected events ${rejectedEvents}`);
 print(`  rejected by reason: ${JSON.stringify(stats.rejectedByReason)}; token cache size ${stats.tokenCache.size}; JWKS fetches ${stats.issuers[issuer.url]?.fetches}`);
 const ok = passed === 0 && growth < GROWTH_LIMIT && stats.tokenCache.size <= 1;

@@ -173,9 +173,16 @@ try {
   // server's CPU) would otherwise land in the first round's numbers.
   for (const c of runnable) await autocannon(loadOptions(c.server.url, c.mode, serverWarmupSec, c.cursor));
   say('  http servers warmed up');
+  // The machine's speed drifts over tens of seconds (other tenants, other processes' memory traffic),
+  // so each framework's cases, its bare server included, run back to back, and "added" and "× bare"
+  // are taken per round against that round's bare run before the median.
+  const rotate = (list, by) => (list.length === 0 ? list : [...list.slice(by % list.length), ...list.slice(0, by % list.length)]);
+  const frameworks = [...new Set(runnable.map((c) => c.spec.framework))];
   for (let round = 0; round < rounds; round++) {
-    const offset = (round * 5) % runnable.length;
-    for (const c of [...runnable.slice(offset), ...runnable.slice(0, offset)]) c.samples.push(await measure(c));
+    for (const framework of rotate(frameworks, round)) {
+      const group = runnable.filter((c) => c.spec.framework === framework);
+      for (const c of rotate(group, round * 3)) c.samples[round] = await measure(c);
+    }
     say(`  http round ${round + 1}/${rounds} done`);
   }
 } finally {
@@ -183,6 +190,13 @@ try {
 }
 
 const pick = (samples, field) => median(samples.map((s) => s[field]));
+const bareOf = (framework) => cases.find((c) => c.spec.framework === framework && c.spec.variant === 'bare' && c.error === undefined);
+/** Median over rounds of f(this case's sample, the bare server's sample of the same round). */
+function perRound(c, f) {
+  const bare = bareOf(c.spec.framework);
+  if (bare === undefined) return NaN;
+  return median(c.samples.map((sample, round) => f(sample, bare.samples[round])));
+}
 writeJson(join(dir, 'http.json'), {
   pinned,
   rounds,
@@ -191,7 +205,7 @@ writeJson(join(dir, 'http.json'), {
   connections,
   poolSize: pool.length,
   distinctCacheMax: setup.distinctCacheMax,
-  results: cases.map(({ spec, mode, error, samples }) => ({
+  results: cases.map((c) => ({ c, ...c })).map(({ c, spec, mode, error, samples }) => ({
     framework: spec.framework,
     variant: spec.variant,
     label: spec.label,
@@ -203,6 +217,8 @@ writeJson(join(dir, 'http.json'), {
     rpsSpreadPct: spread(samples.map((s) => s.rps)),
     p99Ms: pick(samples, 'p99Ms'),
     serverCpuMicrosPerRequest: pick(samples, 'serverCpuMicrosPerRequest'),
+    addedMicrosPerRequest: error === undefined ? perRound(c, (s, bare) => s.serverCpuMicrosPerRequest - bare.serverCpuMicrosPerRequest) : NaN,
+    rpsVsBare: error === undefined ? perRound(c, (s, bare) => s.rps / bare.rps) : NaN,
     serverBusy: pick(samples, 'serverBusy'),
     loadgenBusy: pick(samples, 'loadgenBusy'),
     otherOnCpu0: pick(samples, 'otherOnCpu0'),

@@ -26,7 +26,7 @@ export const CONFIG = QUICK
       poolSize: 20_000,
       distinctCacheMax: undefined,
       inprocess: { rounds: 12, sliceMs: 150, warmupMs: 300 },
-      http: { rounds: 5, serverWarmupSec: 1.5, warmupSec: 0.5, measureSec: 3, connections: 32 },
+      http: { rounds: 7, serverWarmupSec: 1.5, warmupSec: 0.4, measureSec: 2, connections: 32 },
       jwks: { concurrent: 1_000, unknownKids: 1_000, deadlineSec: 10 },
       memory: { tokens: 1_000_000 },
     };

@@ -83,7 +83,6 @@ const FRAMEWORKS = ['express', 'fastify', 'koa'];
 function httpRows(http, mode) {
   const rows = [];
   for (const framework of FRAMEWORKS) {
-    const bare = http.results.find((r) => r.framework === framework && r.variant === 'bare' && r.error === undefined);
     const cases = http.results.filter((r) => r.framework === framework && r.group === 'frameworks' && (r.variant === 'bare' ? r.mode === 'same' : r.mode === mode));
     for (const r of cases) {
       if (r.error !== undefined) {
@@ -94,10 +93,10 @@ function httpRows(http, mode) {
       rows.push([
         isBare ? r.label : r.variant === 'portcullis' ? `**${r.label}**` : r.label,
         int(r.rps),
-        isBare || bare === undefined ? '1.00×' : ratio(r.rps / bare.rps),
+        isBare ? '1.00×' : ratio(r.rpsVsBare),
         fixed(r.p99Ms, 0),
         fixed(r.serverCpuMicrosPerRequest),
-        isBare || bare === undefined ? '—' : fixed(r.serverCpuMicrosPerRequest - bare.serverCpuMicrosPerRequest),
+        isBare ? '—' : fixed(r.addedMicrosPerRequest),
         pct(r.serverBusy),
         pct(r.loadgenBusy),
         `${pct(r.otherOnCpu0)} / ${pct(r.otherOnCpu1)}`,
@@ -113,22 +112,18 @@ function httpRows(http, mode) {
   return rows;
 }
 
-function bareCpu(http, framework) {
-  return http.results.find((r) => r.framework === framework && r.variant === 'bare' && r.error === undefined)?.serverCpuMicrosPerRequest ?? NaN;
-}
-
 /** Server CPU added by the hand-rolled sync RS256 check (pinned) over bare Express: crypto.verify in situ. */
 function inSituRs256Micros(http) {
   const sync = http.results.find((r) => r.variant === 'crypto-sync' && r.cpu === '0' && r.error === undefined);
-  return sync === undefined ? NaN : sync.serverCpuMicrosPerRequest - bareCpu(http, 'express');
+  return sync === undefined ? NaN : sync.addedMicrosPerRequest;
 }
 
 function renderHttp(http) {
   const out = ['## HTTP on loopback', ''];
   out.push(
     `GET /api → \`{"sub": …}\` (bare: no auth). Each server is its own process${http.pinned ? ' pinned to CPU 0' : ' (unpinned: taskset unavailable)'}; the load generator (autocannon, ${http.connections} connections, no pipelining) ${http.pinned ? 'runs pinned to CPU 1' : 'runs unpinned'}. ` +
-      `Per round each case gets ${http.warmupSec} s of warm-up and ${http.measureSec} s measured; ${http.rounds} rounds in a rotated order; medians. ` +
-      'Server CPU µs/req = `process.cpuUsage()` delta inside the server over the measured window ÷ requests it served. Added µs = that minus the bare server of the same framework. ' +
+      `Per round each case gets ${http.warmupSec} s of warm-up and ${http.measureSec} s measured; ${http.rounds} rounds, frameworks and cases in a rotated order; medians. ` +
+      'Server CPU µs/req = `process.cpuUsage()` delta inside the server over the measured window ÷ requests it served. Each framework\'s cases (its bare server included) run back to back in a round; "added µs" and "× bare" are computed per round against that round\'s bare run, then the median is taken, because the machine\'s speed drifts between rounds. ' +
       '"Server busy" near 100 % means the server was the bottleneck; "load-gen busy" near 100 % means autocannon was; "others on CPU 0 / 1" is the share of the server\'s and of the load generator\'s CPU that went to other processes on the machine (from /proc/stat). Whenever the server is not the bottleneck, req/s and p99 understate it; server CPU µs/req stays valid. ' +
       `Distinct tokens: the load generator cycles through ${int(http.poolSize)} RS256 tokens${http.distinctCacheMax === undefined ? ', twice the default token cache, so Portcullis misses every time' : ` (quick run: Portcullis servers get \`tokenCache: { max: ${http.distinctCacheMax} }\` so that they still miss)`}. Peers run with their documented JWKS setup and default options (none of them caches verified tokens by default).`,
     '',
@@ -154,7 +149,7 @@ function renderHttp(http) {
                 int(r.rps),
                 fixed(r.p99Ms, 0),
                 fixed(r.serverCpuMicrosPerRequest),
-                fixed(r.serverCpuMicrosPerRequest - bareCpu(http, 'express')),
+                fixed(r.addedMicrosPerRequest),
                 pct(r.serverBusy),
                 pct(r.loadgenBusy),
               ],
@@ -196,7 +191,7 @@ function renderTargets(info) {
       const bare = http.results.find((r) => r.framework === framework && r.variant === 'bare' && r.error === undefined);
       for (const mode of ['distinct', 'same']) {
         const ours = http.results.find((r) => r.framework === framework && r.variant === 'portcullis' && r.mode === mode && r.error === undefined);
-        const added = ours === undefined || bare === undefined ? NaN : ours.serverCpuMicrosPerRequest - bare.serverCpuMicrosPerRequest;
+        const added = ours === undefined || bare === undefined ? NaN : ours.addedMicrosPerRequest;
         if (mode === 'distinct') {
           const inSitu = inSituRs256Micros(http);
           rows.push([

@@ -5,22 +5,31 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
+/** A compact JWS: three base64url segments, the first two non-empty, nothing else. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
 /**
- * True when `text[start, end)` is canonical base64url: only the 64 characters, no padding, a length
- * that is not 1 mod 4, and zero bits in the unused low bits of the last character, so that exactly
- * one spelling decodes to given bytes (a re-spelled signature is refused).
+ * True when the segment `text[start, end)`, already known to hold only base64url characters, is
+ * canonical: a length that is not 1 mod 4, and zero unused low bits in its last character.
  */
-export function isCanonicalBase64url(text: string, start: number, end: number): boolean {
-  const length = end - start;
-  if (length % 4 === 1) return false;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 127 || VALUE[c] === -1) return false;
-  }
-  if (length === 0) return true;
+function hasCanonicalTail(text: string, start: number, end: number): boolean {
+  const rest = (end - start) % 4;
+  if (rest === 1) return false;
+  if (rest === 0) return true;
   const last = VALUE[text.charCodeAt(end - 1)]!;
-  const rest = length % 4;
-  if (rest === 2) return (last & 0x0f) === 0;
-  if (rest === 3) return (last & 0x03) === 0;
-  return true;
+  return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
+}
+
+/**
+ * True when `token` is three canonical base64url segments split at `firstDot` and `secondDot`. One
+ * compiled regular expression checks the characters; only the last character of each segment is
+ * looked at again.
+ */
+export function isCanonicalCompactJws(token: string, firstDot: number, secondDot: number): boolean {
+  return (
+    COMPACT_JWS.test(token) &&
+    hasCanonicalTail(token, 0, firstDot) &&
+    hasCanonicalTail(token, firstDot + 1, secondDot) &&
+    hasCanonicalTail(token, secondDot + 1, token.length)
+  );
 }

@@ -2,8 +2,9 @@
  * Strict parsing of a compact JWS (RFC 7515 §7.1) carrying a JWT. It decodes, it does not verify:
  * the signature is checked by the verifier with the issuer's key.
  */
-import { isCanonicalBase64url } from './base64url.js';
+import { isCanonicalCompactJws } from './base64url.js';
 import { InvalidTokenError, type RejectReason } from './errors.js';
+import { deepFreeze } from './token-cache.js';
 import type { JwtClaims, JwtHeader } from './types.js';
 
 export interface ParsedJws {
@@ -30,6 +31,31 @@ function decodeJsonObject(token: string, start: number, end: number): Record<str
 }
 
 /**
+ * Headers seen recently, by their exact base64url text. An issuer signs every token with a handful
+ * of headers (one per key), so most tokens skip decoding and checking theirs. Only headers that
+ * passed the checks are kept; the map is bounded and simply starts over when full.
+ */
+const headerCache = new Map<string, JwtHeader>();
+const HEADER_CACHE_MAX = 256;
+
+function parseHeader(encoded: string, realm: string | undefined): JwtHeader {
+  const cached = headerCache.get(encoded);
+  if (cached !== undefined) return cached;
+  const header = decodeJsonObject(encoded, 0, encoded.length);
+  if (header === undefined || typeof header.alg !== 'string') {
+    reject('malformed_header', 'the token header is malformed', realm);
+  }
+  if (header.crit !== undefined) reject('unsupported_crit', 'the token has a critical header parameter that is not supported', realm);
+  if (header.b64 !== undefined && header.b64 !== true) reject('unencoded_payload', 'the token payload must be base64url encoded', realm);
+  if (header.kid !== undefined && typeof header.kid !== 'string') reject('malformed_header', 'the token header is malformed', realm);
+  // Shared by every token with this header, so nobody may change it.
+  const frozen = deepFreeze(header) as JwtHeader;
+  if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
+  headerCache.set(encoded, frozen);
+  return frozen;
+}
+
+/**
  * Splits and decodes a compact JWS. Refuses anything but three canonical base64url segments, a JSON
  * object header with a string `alg`, a JSON object payload, any `crit` (Portcullis understands no
  * extension, RFC 7515 §4.1.11) and an unencoded payload (`b64: false`, RFC 7797).
@@ -45,27 +71,17 @@ export function parseJws(token: string, realm: string | undefined): ParsedJws {
   if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1 || firstDot === 0 || secondDot === firstDot + 1) {
     reject('malformed_token', 'the token is not a compact JWS', realm);
   }
-  if (
-    !isCanonicalBase64url(token, 0, firstDot) ||
-    !isCanonicalBase64url(token, firstDot + 1, secondDot) ||
-    !isCanonicalBase64url(token, secondDot + 1, token.length)
-  ) {
+  if (!isCanonicalCompactJws(token, firstDot, secondDot)) {
     reject('malformed_token', 'the token is not valid base64url', realm);
   }
 
-  const header = decodeJsonObject(token, 0, firstDot);
-  if (header === undefined || typeof header.alg !== 'string') {
-    reject('malformed_header', 'the token header is malformed', realm);
-  }
-  if (header.crit !== undefined) reject('unsupported_crit', 'the token has a critical header parameter that is not supported', realm);
-  if (header.b64 !== undefined && header.b64 !== true) reject('unencoded_payload', 'the token payload must be base64url encoded', realm);
-  if (header.kid !== undefined && typeof header.kid !== 'string') reject('malformed_header', 'the token header is malformed', realm);
+  const header = parseHeader(token.slice(0, firstDot), realm);
 
   const claims = decodeJsonObject(token, firstDot + 1, secondDot);
   if (claims === undefined) reject('malformed_payload', 'the token payload is not a JSON object', realm);
 
   return {
-    header: header as JwtHeader,
+    header,
     // Unchecked here: checkClaims checks the registered claims; user-declared CustomClaims are a promise
     // the user's issuer keeps, which `validate` can check.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed once CustomClaims has required members

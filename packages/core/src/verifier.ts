@@ -281,7 +281,6 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   #accessToken(token: string, jws: ParsedJws, issuer: string): AccessToken<C> {
     // Frozen: with the token cache one object serves every request that carries this token.
     const claims = deepFreeze(jws.claims);
-    deepFreeze(jws.header);
     const aud = claims.aud;
     return Object.freeze({
       token,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCanonicalBase64url } from '../src/base64url.js';
+import { isCanonicalCompactJws } from '../src/base64url.js';
 import { InvalidTokenError } from '../src/errors.js';
 import { parseJws } from '../src/jws.js';
 
@@ -42,10 +42,12 @@ describe('JWS parsing (RFC 7515)', () => {
     // "c2lnbg" ends in 'g' (0b100000, low 4 bits zero); 'h' decodes to the same bytes but is not canonical.
     expect(Buffer.from('c2lnbh', 'base64url').equals(Buffer.from('c2lnbg', 'base64url'))).toBe(true);
     expect(reasonOf(token({ alg: 'RS256' }, { a: 1 }, 'c2lnbh'))).toBe('malformed_token');
-    expect(isCanonicalBase64url('AB', 0, 2)).toBe(false);
-    expect(isCanonicalBase64url('AQ', 0, 2)).toBe(true);
-    expect(isCanonicalBase64url('AAB', 0, 3)).toBe(false);
-    expect(isCanonicalBase64url('AAE', 0, 3)).toBe(true);
+    // 'AB' and 'AAB' leave bits set that no byte string produces; 'AQ' and 'AAE' do not.
+    expect(isCanonicalCompactJws('AQ.AQ.AB', 2, 5)).toBe(false);
+    expect(isCanonicalCompactJws('AQ.AQ.AQ', 2, 5)).toBe(true);
+    expect(isCanonicalCompactJws('AQ.AAB.AQ', 2, 6)).toBe(false);
+    expect(isCanonicalCompactJws('AAE.AQ.AQ', 3, 6)).toBe(true);
+    expect(isCanonicalCompactJws('AQ.AQ.AQ=', 2, 5)).toBe(false);
   });
 
   it('error flow: header must be a JSON object with a string alg; payload a JSON object', () => {
@@ -63,6 +65,17 @@ describe('JWS parsing (RFC 7515)', () => {
     expect(reasonOf(token({ alg: 'RS256', crit: ['exp'], exp: 1 }, { a: 1 }))).toBe('unsupported_crit');
     expect(reasonOf(token({ alg: 'RS256', crit: [] }, { a: 1 }))).toBe('unsupported_crit');
     expect(reasonOf(token({ alg: 'RS256', b64: false }, { a: 1 }))).toBe('unencoded_payload');
+  });
+
+  it('happy flow: tokens that share a header share one frozen decoded header', () => {
+    const a = parseJws(token({ alg: 'RS256', kid: 'shared' }, { n: 1 }), undefined);
+    const b = parseJws(token({ alg: 'RS256', kid: 'shared' }, { n: 2 }), undefined);
+    expect(b.header).toBe(a.header);
+    expect(Object.isFrozen(a.header)).toBe(true);
+    // A refused header is never remembered: it is refused again.
+    const bad = token({ alg: 'RS256', crit: ['x'] }, { n: 1 });
+    expect(reasonOf(bad)).toBe('unsupported_crit');
+    expect(reasonOf(bad)).toBe('unsupported_crit');
   });
 
   it('error flow: the error description never contains the token', () => {

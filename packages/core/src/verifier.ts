@@ -135,22 +135,26 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     keys.on('discovery_failed', (event) => this.emit('discovery_failed', event));
   }
 
-  async verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>> {
+  // Not async themselves: each hands back #verifyToken's own promise, one promise per request.
+  verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>> {
     if (typeof tokenOrRequest === 'string') return this.#verifyToken(tokenOrRequest);
-    const auth = await this.authenticate(tokenOrRequest);
-    return auth!;
+    return this.#verifyRequest(tokenOrRequest, false) as Promise<AccessToken<C>>;
   }
 
-  async authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined> {
+  authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined> {
+    return this.#verifyRequest(request, options?.optional === true);
+  }
+
+  #verifyRequest(request: RequestDescriptor, optional: boolean): Promise<AccessToken<C> | undefined> {
     let token: string | undefined;
     try {
       token = extractCredential(request, this.#credentialOptions);
       if (token === undefined) {
-        if (options?.optional === true) return undefined;
+        if (optional) return Promise.resolve(undefined);
         throw new CredentialsRequiredError(this.realm);
       }
     } catch (error) {
-      throw this.#recordRejection(error, undefined);
+      return Promise.reject(this.#recordRejection(error, undefined));
     }
     return this.#verifyToken(token);
   }

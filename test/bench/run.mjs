@@ -2,7 +2,7 @@
 // issuer, runs each phase in its own process (pinned with taskset where that helps), then writes
 // test/bench/results.md and prints it. BENCH_QUICK=1: a ~2 minute smoke run. BENCH_ONLY=a,b runs some
 // phases only (inprocess, http, jwks, memory) and still writes the report, with the others left out.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,9 +25,29 @@ function runChild(script, args, cpu, nodeFlags = []) {
   });
 }
 
+/** The commit measured, and whether the packages had uncommitted changes (the build is of the working tree). */
+function gitState() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../../packages'], { cwd: here, encoding: 'utf8' }).trim();
+    return { head, dirtyPackages: dirty === '' ? 0 : dirty.split('\n').length };
+  } catch {
+    return undefined;
+  }
+}
+
 const started = Date.now();
 const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-bench-'));
-const info = { machine: machine(), date: new Date().toISOString(), quick: QUICK, config: CONFIG, load: { start: os.loadavg()[0] }, phases: {}, errors: [] };
+const info = {
+  machine: machine(),
+  date: new Date().toISOString(),
+  git: gitState(),
+  quick: QUICK,
+  config: CONFIG,
+  load: { start: os.loadavg()[0] },
+  phases: {},
+  errors: [],
+};
 say(`Portcullis benchmark${QUICK ? ' (BENCH_QUICK=1 smoke run)' : ''}: ${info.machine.nproc} CPUs, ${info.machine.cpuModel}, Node ${info.machine.node}`);
 if (!info.machine.taskset) say('  taskset not usable (or fewer than 2 CPUs): processes run unpinned; the report says so.');
 

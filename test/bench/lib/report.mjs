@@ -257,6 +257,11 @@ export function renderReport(info) {
   const out = ['# Portcullis benchmark results', ''];
   out.push(
     `- Date: ${info.date}${info.quick ? ' — **BENCH_QUICK=1 smoke run, not for comparison**' : ''}`,
+    `- Code: ${
+      info.git === undefined
+        ? 'git state not recorded'
+        : `commit ${info.git.head}${typeof info.git.dirtyPackages === 'number' ? (info.git.dirtyPackages === 0 ? ', packages/ clean' : `, plus ${info.git.dirtyPackages} uncommitted file(s) under packages/ (the build is of the working tree)`) : ` (${info.git.dirtyPackages})`}`
+    }`,
     `- Machine: ${machine.nproc} CPUs (nproc), ${machine.cpuModel}, ${machine.memGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`,
     `- Pinning: ${machine.taskset ? '`taskset` available: in-process benchmark and servers on CPU 0, load generator on CPU 1' : '**taskset unavailable or fewer than 2 CPUs: nothing pinned**'}`,
     `- Load average (1 min) at start ${fixed(info.load?.start, 2)}, at end ${fixed(info.load?.end, 2)}: other work on the machine shares the CPUs with the benchmark when this is above ~2.`,

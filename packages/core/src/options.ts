@@ -10,6 +10,7 @@ import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import type { TokenCacheOptions } from './token-cache.js';
 import { resolveJwksCacheOptions, type JwksCacheInit } from './jwks-options.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
+import type { KeySource } from './verifier.js';
 
 /** One trusted issuer. */
 export interface IssuerConfig {
@@ -23,6 +24,11 @@ export interface IssuerConfig {
   algorithms?: readonly Algorithm[] | undefined;
   /** An HMAC secret: enables HS256/384/512 for this issuer, and only them unless `algorithms` says more. */
   secret?: string | Uint8Array | KeyObject | undefined;
+  /**
+   * Where this issuer's keys come from, instead of the JWKS cache (discovery and `jwksUri` are then
+   * unused): keys you hold yourself, or a cache of your own. See {@link KeySource}.
+   */
+  keySource?: KeySource | undefined;
 }
 
 /** A custom check run after every built-in one. Return `false` or throw to refuse the token. */
@@ -85,6 +91,7 @@ export interface ResolvedIssuer {
   readonly algorithms: ReadonlySet<string>;
   readonly secret: KeyObject | undefined;
   readonly needsKeys: boolean;
+  readonly keySource: KeySource | undefined;
 }
 
 export interface ResolvedOptions<C extends object> {
@@ -167,7 +174,11 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
   const secret = toSecret(config.secret, `${prefix}secret`);
   const algorithms = algorithmList(config.algorithms ?? defaults.algorithms, config.algorithms !== undefined ? `${prefix}algorithms` : 'algorithms', secret);
   const needsKeys = [...algorithms].some((alg) => !alg.startsWith('HS'));
-  return { issuer, jwksUri, audiences, algorithms, secret, needsKeys };
+  const keySource = config.keySource;
+  if (keySource !== undefined && (typeof keySource.peek !== 'function' || typeof keySource.load !== 'function')) {
+    fail(`${prefix}keySource`, 'must have peek(kid) and load(kid) methods');
+  }
+  return { issuer, jwksUri, audiences, algorithms, secret, needsKeys, keySource };
 }
 
 /** Validates and completes the options. Throws a `TypeError` naming the first wrong option. */

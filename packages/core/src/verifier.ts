@@ -21,7 +21,17 @@ import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './signature.js';
 import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
 import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
 
-/** Where a verifier gets an issuer's keys: the JWKS cache by default. */
+/**
+ * Where a verifier gets an issuer's keys: the JWKS cache by default, or your own (`keySource` in an
+ * issuer configuration), e.g. keys from a file or a cache shared between processes.
+ *
+ * @example
+ * ```ts
+ * const key = importVerificationKey(jwk)!;
+ * const keySource: KeySource = { peek: () => [key], load: async () => [key] };
+ * createVerifier({ issuer: [{ issuer: 'https://auth.example.com/', keySource }], audience: 'api' });
+ * ```
+ */
 export interface KeySource {
   /** Keys for `kid` (all keys when undefined) if they can be had without waiting; else undefined. */
   peek(kid: string | undefined): readonly VerificationKey[] | undefined;
@@ -51,7 +61,10 @@ export interface VerifierStats {
 export type VerifierEvents = IssuerKeysEvents & { token_rejected: [TokenRejectedEvent] };
 
 interface IssuerRuntime extends ResolvedIssuer {
-  readonly keys: IssuerKeys | undefined;
+  /** The configured key source, or the JWKS cache; undefined for an HMAC-only issuer. */
+  readonly keys: KeySource | undefined;
+  /** The JWKS cache when the verifier made one (for stats and close). */
+  readonly jwks: IssuerKeys | undefined;
 }
 
 /**
@@ -106,16 +119,16 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     };
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
     for (const issuer of options.issuers) {
-      let keys: IssuerKeys | undefined;
-      if (issuer.needsKeys) {
-        keys = new IssuerKeys(issuer.issuer, {
+      let jwks: IssuerKeys | undefined;
+      if (issuer.needsKeys && issuer.keySource === undefined) {
+        jwks = new IssuerKeys(issuer.issuer, {
           jwksUri: issuer.jwksUri,
           jwks: options.jwks,
           discoveryMaxBytes: options.discoveryMaxBytes,
         });
-        this.#forward(keys);
+        this.#forward(jwks);
       }
-      this.#issuers.set(issuer.issuer, { ...issuer, keys });
+      this.#issuers.set(issuer.issuer, { ...issuer, keys: issuer.needsKeys ? (issuer.keySource ?? jwks) : undefined, jwks });
       const rules: ClaimRules = {
         audiences: issuer.audiences,
         clockTolerance: options.clockTolerance,
@@ -315,7 +328,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
 
   stats(): VerifierStats {
     const issuers: VerifierStats['issuers'] = {};
-    for (const [name, runtime] of this.#issuers) issuers[name] = runtime.keys?.stats();
+    for (const [name, runtime] of this.#issuers) issuers[name] = runtime.jwks?.stats();
     const cache = this.#tokenCache;
     return {
       verified: this.#verified,
@@ -327,7 +340,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   }
 
   close(): void {
-    for (const runtime of this.#issuers.values()) runtime.keys?.close();
+    for (const runtime of this.#issuers.values()) runtime.jwks?.close();
     this.#tokenCache?.clear();
     this.removeAllListeners();
   }

@@ -8,7 +8,9 @@ import {
   InvalidTokenError,
   KeysUnavailableError,
   createVerifier,
+  importVerificationKey,
   type JwtClaims,
+  type KeySource,
   type TokenRejectedEvent,
   type VerifierOptions,
   type Verifier,
@@ -216,6 +218,21 @@ describe('issuers and keys', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('happy flow: a key source of your own replaces the JWKS cache; nothing is fetched', async () => {
+    const kid = issuer.currentKid('RS256');
+    const key = importVerificationKey(issuer.publicJwk(kid))!;
+    const keySource: KeySource = {
+      peek: (wanted) => (wanted === kid ? [key] : []),
+      load: (wanted) => Promise.resolve(wanted === kid ? [key] : []),
+    };
+    const verifier = verifierFor({ issuer: { issuer: issuer.url, keySource }, jwksUri: undefined });
+    issuer.resetStats();
+    expect((await verifier.verify(issuer.mint())).issuer).toBe(issuer.url);
+    expect((await refusal(verifier.verify(issuer.mint({}, { kid: 'other' })))).reason).toBe('unknown_key');
+    expect(issuer.stats.jwksRequests + issuer.stats.metadataRequests).toBe(0);
+    expect(() => verifierFor({ issuer: { issuer: issuer.url, keySource: {} as KeySource }, jwksUri: undefined })).toThrow(/"issuer.keySource"/);
   });
 
   it('happy flow: 500 concurrent verifications on a cold cache make one JWKS fetch', async () => {

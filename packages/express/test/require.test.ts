@@ -38,8 +38,8 @@ function get(port, headers) {
 const server = app.listen(0, '127.0.0.1', async () => {
   const { port } = server.address();
   console.log(await get(port, {}));
-  const withToken = { authorization: 'Bearer ' + TOKEN };
-  console.log(await get(port, withToken)); // prints the status code only
+  const bearerHeaders = { authorization: 'Bearer ' + TOKEN };
+  console.log(await get(port, bearerHeaders)); // the status code only
   server.close();
   auth.verifier.close();
 });

@@ -52,3 +52,8 @@ export function algorithmSpec(alg: string): AlgorithmSpec | undefined {
 export function isSupportedAlgorithm(alg: unknown): alg is Algorithm {
   return typeof alg === 'string' && Object.hasOwn(SPECS, alg);
 }
+
+/** Whether a key of this type (and curve) can verify signatures of the algorithm `spec` describes. */
+export function specFitsKey(spec: AlgorithmSpec, kty: string, crv: string | undefined): boolean {
+  return spec.kty === kty && (spec.curves === undefined || (crv !== undefined && spec.curves.includes(crv)));
+}

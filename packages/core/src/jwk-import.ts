@@ -4,6 +4,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { algorithmSpec, specFitsKey } from './algorithms.js';
 
 /** A public signature key from a JWKS, imported once and reused for every token it verifies. */
 export interface VerificationKey {
@@ -125,29 +126,11 @@ function isBase64url(value: unknown): value is string {
   return typeof value === 'string' && BASE64URL.test(value);
 }
 
-/** Whether a JWK `alg` names a JWS signature algorithm this key can verify. */
+/**
+ * Whether a JWK `alg` names a JWS signature algorithm this key can verify: the same table the
+ * verifier uses (algorithms.ts), so a key kept here is a key some allowed token can use.
+ */
 function algorithmFits(alg: string, kty: 'RSA' | 'EC' | 'OKP', crv: string | undefined): boolean {
-  switch (alg) {
-    case 'RS256':
-    case 'RS384':
-    case 'RS512':
-    case 'PS256':
-    case 'PS384':
-    case 'PS512':
-      return kty === 'RSA';
-    case 'ES256':
-      return kty === 'EC' && crv === 'P-256';
-    case 'ES384':
-      return kty === 'EC' && crv === 'P-384';
-    case 'ES512':
-      return kty === 'EC' && crv === 'P-521';
-    case 'EdDSA':
-      return kty === 'OKP';
-    case 'Ed25519':
-      return kty === 'OKP' && crv === 'Ed25519';
-    case 'Ed448':
-      return kty === 'OKP' && crv === 'Ed448';
-    default:
-      return false;
-  }
+  const spec = algorithmSpec(alg);
+  return spec !== undefined && specFitsKey(spec, kty, crv);
 }

@@ -1,6 +1,6 @@
 /** Signature verification with `node:crypto` on key objects imported once per JWK. */
 import { createHmac, timingSafeEqual, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
-import type { AlgorithmSpec } from './algorithms.js';
+import { specFitsKey, type AlgorithmSpec } from './algorithms.js';
 import type { VerificationKey } from './jwk-import.js';
 
 /** Per key object, the `crypto.verify` key argument for each algorithm, built on first use. */
@@ -28,9 +28,7 @@ function verifyInput(key: KeyObject, spec: AlgorithmSpec): VerifyKeyObjectInput 
  * type, a curve the algorithm uses, and the JWK's own `alg` when it names one.
  */
 export function keyFitsAlgorithm(key: VerificationKey, alg: string, spec: AlgorithmSpec): boolean {
-  if (key.kty !== spec.kty) return false;
-  if (spec.curves !== undefined && (key.crv === undefined || !spec.curves.includes(key.crv))) return false;
-  return key.alg === undefined || key.alg === alg;
+  return specFitsKey(spec, key.kty, key.crv) && (key.alg === undefined || key.alg === alg);
 }
 
 /** Verifies an asymmetric signature. Never throws: a signature crypto cannot read is just invalid. */

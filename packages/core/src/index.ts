@@ -25,14 +25,14 @@ export type {
 export { createVerifier } from './verifier.js';
 export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
 export type { VerifierOptions, IssuerConfig, ValidateFunction } from './options.js';
-export { extractCredential } from './credential.js';
-export type { CredentialOptions } from './credential.js';
+export { extractCredential } from './request/credential.js';
+export type { CredentialOptions } from './request/credential.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
 export { describeRequest, isVerifier, resolveVerifier, resolveAdapterOptions, scopeRequirement, errorResponse } from './adapter-support.js';
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
 export { DEFAULT_TOKEN_CACHE } from './token-cache.js';
 export type { TokenCacheOptions } from './token-cache.js';
-export { JwksCache, JwksError, getSharedJwksCache } from './jwks-cache.js';
+export { JwksCache, JwksError, getSharedJwksCache } from './keys/jwks-cache.js';
 export type {
   JwksCacheEvents,
   JwksCacheStats,
@@ -41,15 +41,15 @@ export type {
   JwksStaleEvent,
   JwksErrorKind,
   SharedJwksCache,
-} from './jwks-cache.js';
-export { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions } from './jwks-options.js';
-export type { JwksCacheOptions, JwksCacheInit, ResolvedJwksCacheOptions } from './jwks-options.js';
-export { importVerificationKey } from './jwk-import.js';
-export type { VerificationKey } from './jwk-import.js';
-export { discoverJwksUri, metadataUrls, DiscoveryError } from './discovery.js';
-export type { DiscoveryOptions, DiscoveryErrorKind } from './discovery.js';
-export { IssuerKeys } from './issuer-keys.js';
-export type { IssuerKeysOptions, IssuerKeysEvents, IssuerKeysStats, DiscoveryFailedEvent } from './issuer-keys.js';
-export { FetchError } from './fetch-json.js';
-export type { FetchErrorKind } from './fetch-json.js';
+} from './keys/jwks-cache.js';
+export { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions } from './keys/jwks-options.js';
+export type { JwksCacheOptions, JwksCacheInit, ResolvedJwksCacheOptions } from './keys/jwks-options.js';
+export { importVerificationKey } from './keys/jwk-import.js';
+export type { VerificationKey } from './keys/jwk-import.js';
+export { discoverJwksUri, metadataUrls, DiscoveryError } from './keys/discovery.js';
+export type { DiscoveryOptions, DiscoveryErrorKind } from './keys/discovery.js';
+export { IssuerKeys } from './keys/issuer-keys.js';
+export type { IssuerKeysOptions, IssuerKeysEvents, IssuerKeysStats, DiscoveryFailedEvent } from './keys/issuer-keys.js';
+export { FetchError } from './lib/fetch-json.js';
+export type { FetchErrorKind } from './lib/fetch-json.js';
 export type { VerifierEvents } from './verifier.js';

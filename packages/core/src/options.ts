@@ -4,11 +4,11 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { createSecretKey } from 'node:crypto';
-import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } from './algorithms.js';
-import { normalizeMediaType } from './claims.js';
+import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } from './jwt/algorithms.js';
+import { normalizeMediaType } from './jwt/claims.js';
 import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import type { TokenCacheOptions } from './token-cache.js';
-import { resolveJwksCacheOptions, type JwksCacheInit } from './jwks-options.js';
+import { resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 import type { KeySource } from './verifier.js';
 

@@ -4,7 +4,7 @@
  * that were verified before. See the README's "Token cache" section for the security argument.
  */
 import { LRUCache } from 'lru-cache';
-import type { VerificationKey } from './jwk-import.js';
+import type { VerificationKey } from './keys/jwk-import.js';
 import type { AccessToken } from './types.js';
 
 /** Settings of the verified-token cache (`tokenCache` option); `false` turns it off. */

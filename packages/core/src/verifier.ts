@@ -2,9 +2,9 @@
  * The verifier: from a request or a token to a verified {@link AccessToken}, or an {@link AuthError}.
  */
 import { EventEmitter } from 'node:events';
-import { algorithmSpec, type AlgorithmSpec } from './algorithms.js';
-import { checkClaims, checkTokenType, type ClaimRules } from './claims.js';
-import { extractCredential, type CredentialOptions } from './credential.js';
+import { algorithmSpec, type AlgorithmSpec } from './jwt/algorithms.js';
+import { checkClaims, checkTokenType, type ClaimRules } from './jwt/claims.js';
+import { extractCredential, type CredentialOptions } from './request/credential.js';
 import {
   AuthError,
   CredentialsRequiredError,
@@ -12,12 +12,12 @@ import {
   type AuthErrorCode,
   type RejectReason,
 } from './errors.js';
-import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './issuer-keys.js';
-import type { VerificationKey } from './jwk-import.js';
-import { parseJws, type ParsedJws } from './jws.js';
+import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/issuer-keys.js';
+import type { VerificationKey } from './keys/jwk-import.js';
+import { parseJws, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
 import { checkScopes, extractScopes } from './scopes.js';
-import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './signature.js';
+import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
 import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
 import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
 

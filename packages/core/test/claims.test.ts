@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkClaims, checkTokenType, normalizeMediaType, type ClaimRules } from '../src/claims.js';
+import { checkClaims, checkTokenType, normalizeMediaType, type ClaimRules } from '../src/jwt/claims.js';
 import { InvalidTokenError } from '../src/errors.js';
 import type { JwtClaims } from '../src/types.js';
 

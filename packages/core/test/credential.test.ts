@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractCredential, requireCredential, type CredentialOptions } from '../src/credential.js';
+import { extractCredential, requireCredential, type CredentialOptions } from '../src/request/credential.js';
 import { CredentialsRequiredError, InvalidRequestError } from '../src/errors.js';
 import type { RequestDescriptor } from '../src/types.js';
 

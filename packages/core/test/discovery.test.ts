@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DiscoveryError, discoverJwksUri, isAcceptableJwksUri, metadataUrls } from '../src/discovery.js';
+import { DiscoveryError, discoverJwksUri, isAcceptableJwksUri, metadataUrls } from '../src/keys/discovery.js';
 import { KeysUnavailableError } from '../src/errors.js';
-import { FetchError } from '../src/fetch-json.js';
-import { IssuerKeys } from '../src/issuer-keys.js';
-import type { DiscoveryFailedEvent } from '../src/issuer-keys.js';
+import { FetchError } from '../src/lib/fetch-json.js';
+import { IssuerKeys } from '../src/keys/issuer-keys.js';
+import type { DiscoveryFailedEvent } from '../src/keys/issuer-keys.js';
 import { ecJwk, manualClock, sendJson, startJwksServer } from './helpers/jwks-server.js';
 import type { JwksServer } from './helpers/jwks-server.js';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FetchError, fetchJson } from '../src/fetch-json.js';
+import { FetchError, fetchJson } from '../src/lib/fetch-json.js';
 
 let server: Server | undefined;
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { importVerificationKey, jwkFingerprint } from '../src/jwk-import.js';
+import { importVerificationKey, jwkFingerprint } from '../src/keys/jwk-import.js';
 import { ecJwk, ed25519Jwk, rsaJwk } from './helpers/jwks-server.js';
 
 const rsa2048 = rsaJwk('rsa-1');

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeysUnavailableError } from '../src/errors.js';
-import { FetchError, fetchJson } from '../src/fetch-json.js';
-import { JwksCache, JwksError, getSharedJwksCache } from '../src/jwks-cache.js';
-import type { JwksCacheInit, JwksFailureEvent, JwksStaleEvent } from '../src/jwks-cache.js';
+import { FetchError, fetchJson } from '../src/lib/fetch-json.js';
+import { JwksCache, JwksError, getSharedJwksCache } from '../src/keys/jwks-cache.js';
+import type { JwksCacheInit, JwksFailureEvent, JwksStaleEvent } from '../src/keys/jwks-cache.js';
 import { ecJwk, manualClock, rsaJwk, sendJson, startJwksServer } from './helpers/jwks-server.js';
 import type { JwksMode, JwksServer } from './helpers/jwks-server.js';
 

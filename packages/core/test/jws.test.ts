@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isCanonicalCompactJws } from '../src/base64url.js';
+import { isCanonicalCompactJws } from '../src/lib/base64url.js';
 import { InvalidTokenError } from '../src/errors.js';
-import { parseJws } from '../src/jws.js';
+import { parseJws } from '../src/jwt/jws.js';
 
 const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const token = (header: unknown, payload: unknown, signature = 'c2ln'): string => `${b64(header)}.${b64(payload)}.${signature}`;

@@ -3,7 +3,7 @@
  * OpenID Connect discovery. The metadata must name the configured issuer exactly (RFC 8414 §3.3).
  */
 import { performance } from 'node:perf_hooks';
-import { FetchError, displayUrl, fetchJson, isLoopbackHost } from './fetch-json.js';
+import { FetchError, displayUrl, fetchJson, isLoopbackHost } from '../lib/fetch-json.js';
 
 /** Why discovery failed. Stable: safe to log and count. */
 export type DiscoveryErrorKind =

@@ -3,7 +3,7 @@
  * RFC 7518 §3 (RS*, PS*, ES*, HS*), RFC 8037 (EdDSA) and RFC 9864 (Ed25519).
  */
 import { constants } from 'node:crypto';
-import type { Algorithm, AsymmetricAlgorithm } from './types.js';
+import type { Algorithm, AsymmetricAlgorithm } from '../types.js';
 
 export interface AlgorithmSpec {
   readonly kty: 'RSA' | 'EC' | 'OKP' | 'oct';

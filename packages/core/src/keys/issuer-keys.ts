@@ -4,8 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { discoverJwksUri, metadataUrls } from './discovery.js';
-import { KeysUnavailableError } from './errors.js';
-import { normalizeHttpUri } from './fetch-json.js';
+import { KeysUnavailableError } from '../errors.js';
+import { normalizeHttpUri } from '../lib/fetch-json.js';
 import type { VerificationKey } from './jwk-import.js';
 import { getSharedJwksCache } from './jwks-cache.js';
 import type {

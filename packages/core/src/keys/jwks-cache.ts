@@ -4,8 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { KeysUnavailableError } from './errors.js';
-import { fetchJson, normalizeHttpUri } from './fetch-json.js';
+import { KeysUnavailableError } from '../errors.js';
+import { fetchJson, normalizeHttpUri } from '../lib/fetch-json.js';
 import { importVerificationKey, jwkFingerprint } from './jwk-import.js';
 import type { VerificationKey } from './jwk-import.js';
 import { resolveJwksCacheOptions, systemNow } from './jwks-options.js';

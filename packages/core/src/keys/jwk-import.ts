@@ -4,7 +4,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { algorithmSpec, specFitsKey } from './algorithms.js';
+import { algorithmSpec, specFitsKey } from '../jwt/algorithms.js';
 
 /** A public signature key from a JWKS, imported once and reused for every token it verifies. */
 export interface VerificationKey {

@@ -1,7 +1,7 @@
 /** Signature verification with `node:crypto` on key objects imported once per JWK. */
 import { createHmac, timingSafeEqual, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import { specFitsKey, type AlgorithmSpec } from './algorithms.js';
-import type { VerificationKey } from './jwk-import.js';
+import type { VerificationKey } from '../keys/jwk-import.js';
 
 /** Per key object, the `crypto.verify` key argument for each algorithm, built on first use. */
 const verifyInputs = new WeakMap<KeyObject, Map<AlgorithmSpec, VerifyKeyObjectInput>>();

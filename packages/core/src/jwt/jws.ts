@@ -2,10 +2,10 @@
  * Strict parsing of a compact JWS (RFC 7515 §7.1) carrying a JWT. It decodes, it does not verify:
  * the signature is checked by the verifier with the issuer's key.
  */
-import { isCanonicalCompactJws } from './base64url.js';
-import { InvalidTokenError, type RejectReason } from './errors.js';
-import { deepFreeze } from './token-cache.js';
-import type { JwtClaims, JwtHeader } from './types.js';
+import { isCanonicalCompactJws } from '../lib/base64url.js';
+import { InvalidTokenError, type RejectReason } from '../errors.js';
+import { deepFreeze } from '../token-cache.js';
+import type { JwtClaims, JwtHeader } from '../types.js';
 
 export interface ParsedJws {
   readonly header: JwtHeader;

@@ -2,8 +2,8 @@
  * Taking the bearer token out of a request, as RFC 6750 §2 describes: the `Authorization` header
  * (§2.1), and only when turned on, the form body (§2.2) or the query (§2.3).
  */
-import { CredentialsRequiredError, InvalidRequestError, type RejectReason } from './errors.js';
-import type { RequestDescriptor } from './types.js';
+import { CredentialsRequiredError, InvalidRequestError, type RejectReason } from '../errors.js';
+import type { RequestDescriptor } from '../types.js';
 
 export interface CredentialOptions {
   readonly allowQueryToken: boolean;

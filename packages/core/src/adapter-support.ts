@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthError, ErrorBody } from './errors.js';
 import type { VerifierOptions } from './options.js';
+import { rejectUnknownKeys } from './lib/known-keys.js';
 import { normalizeScopeList } from './scopes.js';
 import type { JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
 import { createVerifier, type Verifier } from './verifier.js';
@@ -83,6 +84,9 @@ export interface AdapterOptions {
   errors?: 'respond' | 'pass' | undefined;
 }
 
+/** Every key {@link AdapterOptions} may hold. */
+export const ADAPTER_OPTION_KEYS = ['optional', 'errors'] as const;
+
 /**
  * Checks an adapter's own options once, when the middleware or plugin is declared: a mistake is a
  * `TypeError` that names the option.
@@ -97,6 +101,7 @@ export function resolveAdapterOptions(options: AdapterOptions | undefined): { op
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('Portcullis: the adapter options must be an options object');
   }
+  rejectUnknownKeys(options, ADAPTER_OPTION_KEYS, '');
   const { optional, errors } = options;
   if (optional !== undefined && typeof optional !== 'boolean') {
     throw new TypeError('Portcullis: option "optional" must be a boolean');

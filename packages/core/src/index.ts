@@ -23,12 +23,22 @@ export type {
   SymmetricAlgorithm,
 } from './types.js';
 export { createVerifier } from './verifier.js';
+export { rejectUnknownKeys } from './lib/known-keys.js';
+export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
 export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
 export type { VerifierOptions, IssuerConfig, ValidateFunction } from './options.js';
 export { extractCredential } from './request/credential.js';
 export type { CredentialOptions } from './request/credential.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
-export { describeRequest, isVerifier, resolveVerifier, resolveAdapterOptions, scopeRequirement, errorResponse } from './adapter-support.js';
+export {
+  describeRequest,
+  isVerifier,
+  resolveVerifier,
+  resolveAdapterOptions,
+  scopeRequirement,
+  errorResponse,
+  ADAPTER_OPTION_KEYS,
+} from './adapter-support.js';
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
 export { DEFAULT_TOKEN_CACHE } from './token-cache.js';
 export type { TokenCacheOptions } from './token-cache.js';

@@ -9,6 +9,7 @@ import { normalizeMediaType } from './jwt/claims.js';
 import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import type { TokenCacheOptions } from './token-cache.js';
 import { resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
+import { rejectUnknownKeys } from './lib/known-keys.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 import type { KeySource } from './verifier.js';
 
@@ -111,6 +112,16 @@ export interface ResolvedOptions<C extends object> {
   readonly tokenCache: TokenCacheOptions | false;
 }
 
+/** Every key {@link VerifierOptions} may hold. */
+export const VERIFIER_OPTION_KEYS = [
+  'issuer', 'audience', 'jwksUri', 'algorithms', 'secret', 'clockTolerance', 'maxTokenAge', 'tokenType',
+  'requiredClaims', 'scopeClaims', 'validate', 'realm', 'maxTokenLength', 'allowQueryToken',
+  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache',
+] as const;
+
+/** Every key an entry of the `issuer` list may hold. */
+export const ISSUER_OPTION_KEYS = ['issuer', 'jwksUri', 'audience', 'algorithms', 'secret', 'keySource'] as const;
+
 function fail(option: string, message: string): never {
   throw new TypeError(`Portcullis: option "${option}" ${message}`);
 }
@@ -166,6 +177,7 @@ function algorithmList(value: unknown, option: string, secret: KeyObject | undef
 /** `prefix` names where the issuer's settings were given: '' (top level), 'issuer.' or 'issuer[2].'. */
 function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierOptions<object>): ResolvedIssuer {
   if (typeof config !== 'object' || config === null) fail(prefix.slice(0, -1) || 'issuer', 'must be a string or an issuer configuration');
+  if (prefix !== '') rejectUnknownKeys(config, ISSUER_OPTION_KEYS, prefix.slice(0, -1));
   const issuer = httpUrl(config.issuer, prefix === '' ? 'issuer' : `${prefix}issuer`);
   const jwksUri = config.jwksUri === undefined ? undefined : httpUrl(config.jwksUri, `${prefix}jwksUri`);
   const audienceValue = config.audience ?? defaults.audience;
@@ -184,6 +196,7 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
 /** Validates and completes the options. Throws a `TypeError` naming the first wrong option. */
 export function resolveOptions<C extends object>(options: VerifierOptions<C>): ResolvedOptions<C> {
   if (typeof options !== 'object' || options === null) throw new TypeError('Portcullis: options must be an object');
+  rejectUnknownKeys(options, VERIFIER_OPTION_KEYS, '');
   const base = options as VerifierOptions<object>;
   let issuers: ResolvedIssuer[];
   if (typeof options.issuer === 'string') {

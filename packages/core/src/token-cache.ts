@@ -5,6 +5,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { VerificationKey } from './keys/jwk-import.js';
+import { rejectUnknownKeys } from './lib/known-keys.js';
 import type { AccessToken } from './types.js';
 
 /** Settings of the verified-token cache (`tokenCache` option); `false` turns it off. */
@@ -44,6 +45,7 @@ export class TokenCache {
   misses = 0;
 
   constructor(options: TokenCacheOptions) {
+    rejectUnknownKeys(options, Object.keys(DEFAULT_TOKEN_CACHE), 'tokenCache');
     const max = Math.floor(positive(options.max, 'max', DEFAULT_TOKEN_CACHE.max));
     const maxSize = Math.floor(positive(options.maxBytes, 'maxBytes', DEFAULT_TOKEN_CACHE.maxBytes));
     this.#maxTtlMs = positive(options.maxTtl, 'maxTtl', DEFAULT_TOKEN_CACHE.maxTtl) * 1000;

@@ -31,7 +31,9 @@ interface Settings {
 
 function settingsFrom(options: FastifyPortcullisOptions): Settings {
   if (typeof options !== 'object' || options === null) throw new TypeError('Portcullis: plugin options must be an object');
-  const { optional, errors, verifier, ...verifierOptions } = options;
+  // Fastify's own register options travel in the same object; they are not the verifier's.
+  const { optional, errors, verifier, prefix: _prefix, logLevel: _logLevel, logSerializers: _logSerializers, ...verifierOptions } =
+    options as FastifyPortcullisOptions & { prefix?: unknown; logLevel?: unknown; logSerializers?: unknown };
   const behaviour = resolveAdapterOptions({ optional, errors });
   if (verifier !== undefined) {
     if (!isVerifier(verifier)) throw new TypeError('Portcullis: option "verifier" must be a verifier made by createVerifier');

@@ -2,7 +2,7 @@
  * A route's `config.auth`, checked and compiled once when the route is added, so that the request
  * hook only reads the result.
  */
-import { scopeRequirement, type ScopeRequirement } from '@portcullis/core';
+import { rejectUnknownKeys, scopeRequirement, type ScopeRequirement } from '@portcullis/core';
 
 /** What the hook does on a route. */
 export interface RouteAuth {
@@ -14,7 +14,7 @@ export interface RouteAuth {
 
 const PUBLIC_ROUTE: RouteAuth = Object.freeze({ isPublic: true, requirement: undefined });
 const AUTHENTICATED_ROUTE: RouteAuth = Object.freeze({ isPublic: false, requirement: undefined });
-const ALLOWED_KEYS = new Set(['scopes', 'anyScope']);
+const ROUTE_AUTH_KEYS = ['scopes', 'anyScope'] as const;
 
 /** Where the compiled {@link RouteAuth} lives in a route's config (a symbol: invisible to the app). */
 export const kRouteAuth: unique symbol = Symbol('@portcullis/fastify route auth');
@@ -40,8 +40,10 @@ export function compileRouteAuth(auth: unknown, route: string): RouteAuth {
   if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
     throw new TypeError(`${option}: must be false or an object { scopes?, anyScope? }`);
   }
-  for (const key of Object.keys(auth)) {
-    if (!ALLOWED_KEYS.has(key)) throw new TypeError(`${option}: unknown key ${JSON.stringify(key)} (expected scopes or anyScope)`);
+  try {
+    rejectUnknownKeys(auth, ROUTE_AUTH_KEYS, 'config.auth');
+  } catch (error) {
+    throw new TypeError(`${option}: ${(error as Error).message.replace('Portcullis: ', '')}`);
   }
   const { scopes, anyScope } = auth as Record<string, unknown>;
   const requirement = scopeRequirement(

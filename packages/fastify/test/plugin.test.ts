@@ -179,7 +179,7 @@ describe('route config', () => {
     ['a string instead of a list', { scopes: 'orders:read' }, /config\.auth\.scopes: must be an array/],
     ['a scope with a space', { scopes: ['orders read'] }, /config\.auth\.scopes: "orders read" is not a valid scope token/],
     ['an empty anyScope', { anyScope: [] }, /config\.auth\.anyScope: needs at least one scope/],
-    ['a misspelt key', { scope: ['orders:read'] }, /unknown key "scope"/],
+    ['a misspelt key', { scope: ['orders:read'] }, /option "config\.auth\.scope" is not a known option \(did you mean "config\.auth\.scopes"\?\)/],
     ['true', true, /config\.auth: must be false or an object/],
   ])('TypeError at ready() naming the route when config.auth has %s', async (_name, auth, message) => {
     const app = newApp();

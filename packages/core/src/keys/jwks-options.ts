@@ -1,6 +1,7 @@
 /**
  * The settings of the JWKS cache, their defaults and their one-time check.
  */
+import { rejectUnknownKeys } from '../lib/known-keys.js';
 
 /** Settings of a JWKS cache (`JwksCache`). All durations are in milliseconds. */
 export interface JwksCacheOptions {
@@ -54,6 +55,9 @@ export const DEFAULT_JWKS_CACHE_OPTIONS = Object.freeze({
   maxKeys: 100,
 });
 
+/** Every key {@link JwksCacheInit} may hold. */
+export const JWKS_OPTION_KEYS = [...Object.keys(DEFAULT_JWKS_CACHE_OPTIONS), 'fetch', 'now'] as const;
+
 /** The default clock. */
 export const systemNow = (): number => Date.now();
 
@@ -69,6 +73,7 @@ const MAX_DURATION = 2_147_483_647;
  * ```
  */
 export function resolveJwksCacheOptions(init: JwksCacheInit = {}): ResolvedJwksCacheOptions {
+  rejectUnknownKeys(init, JWKS_OPTION_KEYS, 'jwks');
   const pick = (name: keyof typeof DEFAULT_JWKS_CACHE_OPTIONS, min: number, max: number, integer = false): number => {
     const value = init[name] ?? DEFAULT_JWKS_CACHE_OPTIONS[name];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {

@@ -40,6 +40,8 @@ export {
   ADAPTER_OPTION_KEYS,
 } from './adapter-support.js';
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
+export { MemoryReplayStore, MemoryIntrospectionCache } from './stores.js';
+export type { ReplayStore, IntrospectionCacheStore, MemoryStoreOptions } from './stores.js';
 export { DEFAULT_TOKEN_CACHE } from './token-cache.js';
 export type { TokenCacheOptions } from './token-cache.js';
 export { JwksCache, JwksError, getSharedJwksCache } from './keys/jwks-cache.js';

@@ -19,8 +19,9 @@ export interface RedisSetOptions {
  * three-line wrapper (see the README for ioredis).
  *
  * `set` resolves `'OK'` when the value was written and `null` when `NX` kept it from being written.
- * `withAbortSignal`, when present (node-redis), lets the store take a timed-out command out of the
- * client's offline queue, so that a command given up on is never sent later.
+ * `withAbortSignal` (node-redis client) or `withCommandOptions` (node-redis cluster and Sentinel), when
+ * present, lets the store take a timed-out command out of the client's offline queue, so that a command
+ * given up on is never sent later.
  *
  * @example
  * ```ts
@@ -32,6 +33,14 @@ export interface RedisStoreClient {
   set(key: string, value: string, options: RedisSetOptions): Promise<unknown>;
   get(key: string): Promise<unknown>;
   withAbortSignal?(signal: AbortSignal): RedisStoreClient;
+  withCommandOptions?(options: { abortSignal: AbortSignal }): RedisStoreClient;
+}
+
+/** The client with `signal` attached to the next command, in whichever way this client offers. */
+function withSignal(client: RedisStoreClient, signal: AbortSignal): RedisStoreClient {
+  if (typeof client.withAbortSignal === 'function') return client.withAbortSignal(signal);
+  if (typeof client.withCommandOptions === 'function') return client.withCommandOptions({ abortSignal: signal });
+  return client;
 }
 
 /**
@@ -53,7 +62,7 @@ export function boundedCommand<T>(
     }, timeout);
     let pending: Promise<T>;
     try {
-      pending = run(client.withAbortSignal === undefined ? client : client.withAbortSignal(controller.signal));
+      pending = run(withSignal(client, controller.signal));
     } catch (error) {
       pending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

@@ -1,0 +1,70 @@
+// The README's few lines that fit an ioredis client to the stores, run as written against a real Redis.
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisIntrospectionCache, RedisReplayStore, RedisStoreError, type RedisStoreClient } from '../src/index.js';
+import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+
+/** The wrapper of the README, verbatim. */
+function fromIoredis(redis: Redis): RedisStoreClient {
+  return {
+    set: (key, value, { condition, expiration }) =>
+      condition === 'NX' ? redis.set(key, value, 'PX', expiration.value, 'NX') : redis.set(key, value, 'PX', expiration.value),
+    get: (key) => redis.get(key),
+  };
+}
+
+let server: RedisServer;
+let redis: Redis;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  // As the README advises: no offline queue, no retrying of a command across reconnects.
+  redis = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 100, lazyConnect: true });
+  redis.on('error', () => {});
+  await redis.connect();
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+describe('ioredis through the README wrapper', () => {
+  it('replay store: exactly one of 1,000 concurrent adds of one key wins, with the TTL set in Redis', async () => {
+    const store = new RedisReplayStore(fromIoredis(redis));
+    const results = await Promise.all(Array.from({ length: 1_000 }, () => store.add('io-proof', 60_000)));
+    expect(results.filter((won) => won)).toHaveLength(1);
+    const pttl = await redis.pttl('portcullis:io-proof');
+    expect(pttl).toBeGreaterThan(59_000);
+    expect(pttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('introspection cache: set then get, absent is undefined', async () => {
+    const cache = new RedisIntrospectionCache(fromIoredis(redis), { keyPrefix: 'io:' });
+    expect(await cache.get('absent')).toBeUndefined();
+    await cache.set('k', '{"active":true}', 60_000);
+    expect(await cache.get('k')).toBe('{"active":true}');
+    expect(await redis.get('io:k')).toBe('{"active":true}');
+  });
+
+  it('SIGKILL: calls reject with RedisStoreError within the timeout; after a restart the same client answers again', async () => {
+    const store = new RedisReplayStore(fromIoredis(redis), { timeout: 300 });
+    await server.kill();
+    const start = performance.now();
+    const outcome = await store.add('while-down', 60_000).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(outcome).toBeInstanceOf(RedisStoreError);
+    expect(performance.now() - start).toBeLessThan(1_300);
+    await server.start();
+    let result: boolean | undefined;
+    for (let attempt = 0; attempt < 100 && result === undefined; attempt++) {
+      result = await store.add(`after-restart-${attempt}`, 60_000).catch(() => undefined);
+      if (result === undefined) await sleep(100);
+    }
+    expect(result).toBe(true);
+  });
+});

@@ -17,6 +17,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryIntrospectionCache, MemoryReplayStore } from '@portcullis/core';
 import { RedisIntrospectionCache, RedisReplayStore } from '@portcullis/redis';
@@ -186,7 +187,7 @@ function instance(cache) {
     if (cached !== undefined) return JSON.parse(cached);
     let pending = inFlight.get(key);
     if (pending === undefined) {
-      pending = fetch(asUrl, { method: 'POST', body: `token=${key}` })
+      pending = globalThis.fetch(asUrl, { method: 'POST', body: `token=${key}` })
         .then((response) => response.text())
         .then(async (text) => {
           await cache.set(key, text, 30_000).catch(() => {});
@@ -240,14 +241,14 @@ say();
 // 3. JWKS: a fetch from the fake issuer against a GET of the same document from Redis.
 const issuer = await startFakeIssuer();
 issuer.currentKid('ES384');
-const jwksText = await (await fetch(issuer.jwksUri)).text();
+const jwksText = await (await globalThis.fetch(issuer.jwksUri)).text();
 await client.set('bench:jwks', jwksText);
 const JWKS_RUNS = QUICK ? 200 : 1_000;
 const fetchMs = [];
 const getMs = [];
 for (let i = 0; i < JWKS_RUNS; i++) {
   let start = performance.now();
-  JSON.parse(await (await fetch(issuer.jwksUri)).text());
+  JSON.parse(await (await globalThis.fetch(issuer.jwksUri)).text());
   fetchMs.push(performance.now() - start);
   start = performance.now();
   JSON.parse(await client.get('bench:jwks'));

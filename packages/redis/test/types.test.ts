@@ -7,8 +7,13 @@ import { RedisIntrospectionCache, RedisReplayStore, type RedisStoreClient } from
 describe('types', () => {
   it('node-redis createClient(), createCluster() and createSentinel() are accepted without a cast', () => {
     const client = createClient({ url: 'redis://127.0.0.1:1' });
-    const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
-    const sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }] });
+    // The README's set-ups.
+    const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }], defaults: { disableOfflineQueue: true } });
+    const sentinel = createSentinel({
+      name: 'mymaster',
+      sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }],
+      nodeClientOptions: { disableOfflineQueue: true },
+    });
     const fits: RedisStoreClient[] = [client, cluster, sentinel];
     for (const each of fits) {
       expect(new RedisReplayStore(each)).toBeInstanceOf(RedisReplayStore);

@@ -58,7 +58,8 @@ function rawCommand(port: number, args: string[], timeoutMs = 2_000): Promise<st
   });
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** `extraArgs` go after the defaults (e.g. cluster mode); `cwd` is where redis-server may write files. */
+export async function startRedisServer(extraArgs: string[] = [], cwd?: string): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
@@ -89,9 +90,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     async start() {
       if (child !== undefined) throw new Error('redis-server is already running');
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
-        stdio: 'ignore',
-      });
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs];
+      child = spawn('redis-server', args, { stdio: 'ignore', ...(cwd === undefined ? {} : { cwd }) });
       child.on('error', () => {});
       await waitForPing();
     },

@@ -2,7 +2,11 @@
 // balancer, with its own verifier and its own Redis client, sharing the DPoP replay store and the
 // introspection cache with the other instances through Redis. Runs on the built packages (`pnpm build`).
 //
-// argv = [framework: 'express' | 'fastify']; env: ISSUER_URL, JWKS_URI, AUDIENCE, REDIS_URL,
+// Two issuer entries over the one fake issuer: opaque tokens go to the introspecting issuer (ISSUER_URL);
+// the DPoP-bound JWTs name another issuer (JWT_ISSUER) whose keys are the fake issuer's JWKS, so they are
+// verified locally (an issuer configured with `introspection` introspects its JWTs too).
+//
+// argv = [framework: 'express' | 'fastify']; env: ISSUER_URL, JWT_ISSUER, JWKS_URI, AUDIENCE, REDIS_URL,
 // INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET, PUBLIC_URL. Prints one JSON line `{ "port": n }`
 // once listening; exits on SIGTERM.
 import process from 'node:process';
@@ -32,9 +36,9 @@ await redis.connect();
 const storeOptions = { keyPrefix: 'orders-api:', timeout: 300 };
 const verifier = createVerifier({
   issuer: [
+    { issuer: env('JWT_ISSUER'), jwksUri: env('JWKS_URI') },
     {
       issuer: env('ISSUER_URL'),
-      jwksUri: env('JWKS_URI'),
       introspection: {
         clientId: env('INTROSPECTION_CLIENT_ID'),
         clientSecret: env('INTROSPECTION_CLIENT_SECRET'),

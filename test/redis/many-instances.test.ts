@@ -28,6 +28,8 @@ const featuresMerged =
   (VERIFIER_OPTION_KEYS as readonly string[]).includes('dpop') && (ISSUER_OPTION_KEYS as readonly string[]).includes('introspection');
 
 const PUBLIC_URL = 'https://orders.example.com';
+/** The DPoP-bound JWTs name this issuer, verified with the fake issuer's JWKS (see instance.mjs). */
+const JWT_ISSUER = 'https://jwt-issuer.example.com';
 const HTU = `${PUBLIC_URL}/orders`;
 const STORE_TIMEOUT = 300; // the children's `timeout` of both stores
 // How late past the store timeout an answer may come on a loaded 2-core machine and still count as bounded.
@@ -141,10 +143,11 @@ describe.skipIf(!featuresMerged)('many instances sharing one Redis', () => {
     issuer = (await startFakeIssuer({ clients: [{ ...client, scopes: [] }] })) as IntrospectingIssuer;
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     proofKey = { privateKey, jwk: await exportJWK(publicKey) };
-    dpopToken = issuer.mint({ scope: 'orders:read', cnf: { jkt: await calculateJwkThumbprint(proofKey.jwk) } });
+    dpopToken = issuer.mint({ iss: JWT_ISSUER, scope: 'orders:read', cnf: { jkt: await calculateJwkThumbprint(proofKey.jwk) } });
     tokensSeen.push(dpopToken);
     const env = {
       ISSUER_URL: issuer.url,
+      JWT_ISSUER,
       JWKS_URI: issuer.jwksUri,
       AUDIENCE: issuer.audience,
       REDIS_URL: redis.url,

@@ -54,7 +54,9 @@ function settingsFrom(options: FastifyPortcullisOptions): Settings {
 
 function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: Settings): void {
   // Registered once per scope; a second registration (e.g. a nested one) shares the decorator.
-  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  // `undefined`, not Fastify's usual `null`: "no token" reads the same in every adapter (Express's
+  // `req.auth`, Koa's `ctx.state.auth`) and outside the plugin's scope, where no decorator exists.
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
 
   fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
     const config = routeOptions.config;

@@ -23,7 +23,7 @@ export async function closeApps(): Promise<void> {
 /** A handler that shows what the route saw: the token's subject, scopes and a custom claim. */
 export function whoami(request: FastifyRequest): { auth: null | { subject: string | undefined; scopes: readonly string[] } } {
   const auth = request.auth;
-  return { auth: auth === null ? null : { subject: auth.subject, scopes: auth.scopes } };
+  return { auth: auth === undefined ? null : { subject: auth.subject, scopes: auth.scopes } };
 }
 
 export function bearer(token: string): { authorization: string } {

@@ -249,7 +249,7 @@ describe('route config', () => {
 });
 
 describe('optional mode', () => {
-  it('a request without any credential passes with request.auth null', async () => {
+  it('a request without any credential passes with request.auth undefined', async () => {
     const app = await protectedApp({ optional: true });
     const response = await app.inject({ url: '/me' });
     expect(response.statusCode).toBe(200);

@@ -125,7 +125,8 @@ export interface ErrorResponse {
 }
 
 /**
- * The answer to an {@link AuthError}, the same in every adapter (DESIGN.md, "Answers").
+ * The answer to an {@link AuthError}, the same in every adapter: the status, the RFC 6750 challenge
+ * (or `Retry-After`), `Cache-Control: no-store`, and the `{ error, error_description }` body.
  *
  * @example
  * ```ts

@@ -4,7 +4,7 @@ import type { VerifierOptions } from '@portcullis/core';
 
 /** Verifier options pointing at the fake issuer. */
 export function verifierOptions(issuer: FakeIssuer, extra: Partial<VerifierOptions> = {}): VerifierOptions {
-  return { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...extra };
+  return { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...extra } as VerifierOptions;
 }
 
 /** Every app a test builds, closed after each test. */

@@ -39,7 +39,7 @@ function integerOption(value: string | undefined, name: string, fallback: number
  *
  * @example
  * ```ts
- * import { main } from '@portcullis/testing/dist/cli.js';
+ * import { main } from '@portcullis/testing/cli';
  * await main(['--port', '0', '--scopes', 'orders:read']);
  * ```
  */

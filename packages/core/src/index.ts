@@ -22,7 +22,7 @@ export type {
   AsymmetricAlgorithm,
   SymmetricAlgorithm,
 } from './types.js';
-export { createVerifier } from './verifier.js';
+export { createVerifier, MAX_REPORTED_ISSUER_LENGTH } from './verifier.js';
 export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
 export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';

@@ -100,7 +100,8 @@ describe('optional mode without a credential: auth is undefined in every adapter
       ctx.body = seen(ctx.state, ctx.state.auth);
     });
     app.use(router.routes());
-    const url = await serve(app.callback());
+    const handle = app.callback();
+    const url = await serve((req, res) => void handle(req, res));
     expect(await get(`${url}/me`)).toEqual({ status: 200, body: { type: 'undefined', present: true } });
     expect((await get(`${url}/me`, issuer.mint())).body).toMatchObject({ type: 'object', subject: 'client-123' });
   });

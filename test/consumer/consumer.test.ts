@@ -102,8 +102,8 @@ function start(args: string[], cwd: string, env: Record<string, string>, pattern
         done({ child, match, output: () => output });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('exit', (code) => {
       clearTimeout(timer);
       fail(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));

@@ -6,8 +6,8 @@
  * `portcullis-issuer` CLI of the installed `@portcullis/testing`, and `require()` from CommonJS.
  *
  * Data-driven: every `packages/*` that is not private is packed and required; an adapter gets an app
- * when `fixtures/<folder>/app.ts` exists, with the registry packages its `fixture.json` names (at the
- * versions the workspace tests with).
+ * when `fixtures/<folder>/app.ts` exists, with the registry packages its `fixture.json` names. Those
+ * and every package's peers are installed at the versions the workspace tests with.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +50,9 @@ const fixtures: Fixture[] = published
   .map(({ folder, manifest }) => ({
     folder,
     name: manifest.name,
-    registry: (JSON.parse(readFileSync(join(FIXTURES, folder, 'fixture.json'), 'utf8')) as { registry: string[] }).registry,
+    registry: existsSync(join(FIXTURES, folder, 'fixture.json'))
+      ? (JSON.parse(readFileSync(join(FIXTURES, folder, 'fixture.json'), 'utf8')) as { registry: string[] }).registry
+      : [],
   }));
 
 /** npm and pnpm read `npm_config_*` from the environment: give npm a clean one. */
@@ -75,13 +77,13 @@ function run(command: string, args: string[], cwd: string, timeout: number): Pro
 }
 
 /** The version of `dep` the workspace installs for `folder` (or the cross-package suites): what the suites test with. */
-function workspaceVersion(dep: string, folder: string): string {
+function workspaceVersion(dep: string, folder: string): string | undefined {
   // Read from node_modules directly: some packages' "exports" do not expose ./package.json.
   for (const base of [join(ROOT, 'packages', folder), join(ROOT, 'test'), ROOT]) {
     const manifest = join(base, 'node_modules', ...dep.split('/'), 'package.json');
     if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
   }
-  throw new Error(`the workspace does not install ${dep}`);
+  return undefined;
 }
 
 const children = new Set<ChildProcess>();
@@ -133,11 +135,19 @@ beforeAll(async () => {
     }),
   );
 
-  const dependencies: Record<string, string> = { '@types/node': workspaceVersion('@types/node', 'core') };
-  for (const { manifest } of published) dependencies[manifest.name] = `file:./tarballs/${tarballs.get(manifest.name)!}`;
-  for (const fixture of fixtures) {
-    for (const dep of fixture.registry) dependencies[dep] = workspaceVersion(dep, fixture.folder);
+  const dependencies: Record<string, string> = {};
+  const pin = (dep: string, folder: string, required: boolean): void => {
+    const version = workspaceVersion(dep, folder);
+    if (version !== undefined) dependencies[dep] = version;
+    else if (required) throw new Error(`the workspace does not install ${dep}, which fixtures/${folder} needs`);
+  };
+  pin('@types/node', 'core', true);
+  for (const { folder, manifest } of published) {
+    dependencies[manifest.name] = `file:./tarballs/${tarballs.get(manifest.name)!}`;
+    // Peers at the versions the workspace tests with, rather than whatever npm would pick for them.
+    for (const peer of Object.keys(manifest.peerDependencies ?? {})) if (!peer.startsWith('@portcullis/')) pin(peer, folder, false);
   }
+  for (const fixture of fixtures) for (const dep of fixture.registry) pin(dep, fixture.folder, true);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'portcullis-consumer', private: true, type: 'module', dependencies }, null, 2));
   install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], project, 180_000);
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);

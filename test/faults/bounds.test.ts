@@ -28,7 +28,7 @@ const servers: RunningApp[] = [];
 const unhandled = trackUnhandledRejections();
 
 function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
-  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options } as VerifierOptions);
   open.push(verifier);
   return verifier;
 }
@@ -124,10 +124,10 @@ afterAll(async () => {
 });
 
 describe('documented defaults', () => {
-  it('JWKS cache: 10 min max age, 30 s unknown-kid cooldown, 5 s timeout, 1 h stale window, 5 s error cooldown, 512 KiB, 100 keys', () => {
+  it('JWKS cache: 10 min max age, 10 s unknown-kid cooldown, 5 s timeout, 1 h stale window, 5 s error cooldown, 512 KiB, 100 keys', () => {
     const expected = {
       cacheMaxAge: 600_000,
-      cooldown: 30_000,
+      cooldown: 10_000,
       timeout: 5_000,
       staleIfError: 3_600_000,
       errorCooldown: 5_000,

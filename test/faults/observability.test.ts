@@ -37,7 +37,7 @@ function observed(options: Partial<VerifierOptions> = {}): { verifier: Verifier;
     jwksUri: issuer.jwksUri,
     ...options,
     jwks: { timeout: 300, errorCooldown: 1_000, cooldown: 2_000, cacheMaxAge: 60_000, staleIfError: 120_000, now: () => clock.now, ...options.jwks },
-  });
+  } as VerifierOptions);
   open.push(verifier);
   const log: EventLog = { jwks_fetched: [], jwks_refresh_failed: [], jwks_stale: [], keys_unavailable: [], discovery_failed: [], token_rejected: [] };
   for (const name of Object.keys(log) as (keyof EventLog)[]) {
@@ -217,7 +217,8 @@ describe('events: token_rejected', () => {
     expect((thrown as { reason?: unknown } | undefined)?.reason).toBe(reason);
     expect(log.token_rejected.map((e) => e.reason)).toEqual([reason]);
     const event = log.token_rejected[0]!;
-    expect(Object.keys(event).sort()).toEqual(['code', 'issuer', 'reason', 'status']);
+    // An unknown issuer also reports the token's own `iss` (see the verifier's tests).
+    expect(Object.keys(event).sort()).toEqual(['code', 'issuer', 'reason', 'status', ...(reason === 'invalid_issuer' ? ['tokenIssuer'] : [])]);
     expect(event.status).toBe(c.status);
     expect(event.code).toBe((thrown as { code: string }).code);
     const stats = verifier.stats();

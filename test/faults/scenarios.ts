@@ -248,13 +248,18 @@ const SCENARIOS_LIST: Scenario[] = [
     ],
   },
   {
-    name: 'a key rotated in within the unknown-kid cooldown of the last fetch: 401 until the cooldown allows a refetch',
+    // The unknown-kid cooldown counts from the last refetch an unknown kid caused, not from any fetch.
+    name: 'a key rotated in just after a fetch: the first token with the new kid refetches at once and passes',
     steps: [
       send('valid', 200, { jwks: 1 }),
       { do: 'rotate', retireOld: false },
-      send('valid', 401, { count: 3, jwks: 1 }),
-      advance(COOLDOWN),
       send('valid', 200, { count: 3, jwks: 2 }),
+      // That refetch was for an unknown kid: the next one waits for the cooldown.
+      send('unknown-kid', 401, { count: 3, jwks: 2 }),
+      { do: 'rotate', retireOld: false },
+      send('valid', 401, { count: 3, jwks: 2 }),
+      advance(COOLDOWN),
+      send('valid', 200, { count: 3, jwks: 3 }),
     ],
   },
   {
@@ -267,26 +272,27 @@ const SCENARIOS_LIST: Scenario[] = [
       advance(CACHE_MAX_AGE),
       // This request starts the refresh and is served from the keys it had.
       send('valid', 200, { jwks: 2 }),
-      send('valid', 401, { count: 3, jwks: 2 }),
-      send('reused', 401, { jwks: 2 }),
-      send('valid-es256', 200, { jwks: 2 }),
+      // The removed kid is now unknown: one refetch at once, then one per cooldown.
+      send('valid', 401, { count: 3, jwks: 3 }),
+      send('reused', 401, { jwks: 3 }),
+      send('valid-es256', 200, { jwks: 3 }),
       advance(COOLDOWN),
-      send('valid', 401, { jwks: 3 }),
-      events({ jwks_fetched: 3 }),
+      send('valid', 401, { jwks: 4 }),
+      events({ jwks_fetched: 4 }),
     ],
   },
   {
     name: 'a flood of unknown kids and forged tokens during an outage: 401, at most one refetch per cooldown',
     steps: [
       send('valid', 200, { jwks: 1 }),
-      send('unknown-kid', 401, { count: 50, jwks: 1 }),
-      advance(COOLDOWN),
       send('unknown-kid', 401, { count: 50, jwks: 2 }),
+      advance(COOLDOWN),
+      send('unknown-kid', 401, { count: 50, jwks: 3 }),
       jwks('hang'),
       advance(COOLDOWN),
-      send('unknown-kid', 401, { count: 20, jwks: 3 }),
-      send('attacker', 401, { count: 20, jwks: 3 }),
-      send('valid', 200, { count: 5, jwks: 3 }),
+      send('unknown-kid', 401, { count: 20, jwks: 4 }),
+      send('attacker', 401, { count: 20, jwks: 4 }),
+      send('valid', 200, { count: 5, jwks: 4 }),
     ],
   },
   {

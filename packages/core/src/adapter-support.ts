@@ -47,6 +47,11 @@ export function resolveVerifier<C extends object = JwtClaims>(
   optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
 ): { verifier: Verifier<C>; owned: boolean } {
   if (isVerifier(optionsOrVerifier)) return { verifier: optionsOrVerifier, owned: false };
+  // `requireAuth({ issuer, audience, optional: true })`: say where the adapter's option goes.
+  const misplaced = ADAPTER_OPTION_KEYS.find((key) => typeof optionsOrVerifier === 'object' && optionsOrVerifier !== null && Object.hasOwn(optionsOrVerifier, key));
+  if (misplaced !== undefined) {
+    throw new TypeError(`Portcullis: option "${misplaced}" is an adapter option: pass it in the second argument, requireAuth(options, { ${misplaced} })`);
+  }
   return { verifier: createVerifier<C>(optionsOrVerifier), owned: true };
 }
 
@@ -120,7 +125,8 @@ export interface ErrorResponse {
 }
 
 /**
- * The answer to an {@link AuthError}, the same in every adapter (DESIGN.md, "Answers").
+ * The answer to an {@link AuthError}, the same in every adapter: the status, the RFC 6750 challenge
+ * (or `Retry-After`), `Cache-Control: no-store`, and the `{ error, error_description }` body.
  *
  * @example
  * ```ts

@@ -22,11 +22,11 @@ export type {
   AsymmetricAlgorithm,
   SymmetricAlgorithm,
 } from './types.js';
-export { createVerifier } from './verifier.js';
+export { createVerifier, MAX_REPORTED_ISSUER_LENGTH } from './verifier.js';
 export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
 export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
-export type { VerifierOptions, IssuerConfig, ValidateFunction } from './options.js';
+export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
 export { extractCredential } from './request/credential.js';
 export type { CredentialOptions } from './request/credential.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';

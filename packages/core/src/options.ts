@@ -38,12 +38,40 @@ export type ValidateFunction<C extends object = JwtClaims> = (
   header: JwtHeader,
 ) => boolean | void | Promise<boolean | void>;
 
-/** Options of {@link createVerifier}. */
-export interface VerifierOptions<C extends object = JwtClaims> {
-  /** The issuer identifier, or a list of issuer configurations. */
-  issuer: string | IssuerConfig | readonly IssuerConfig[];
-  /** Accepted audiences: the token's `aud` must contain one. Required unless every issuer has its own. */
-  audience?: string | readonly string[] | undefined;
+/** An issuer configuration that names its own audience. */
+export type IssuerConfigWithAudience = IssuerConfig & { audience: string | readonly string[] };
+
+/**
+ * Options of {@link createVerifier}. `audience` is required (RFC 9068 §4: a resource server checks
+ * `aud`), except when every issuer configuration in `issuer` has its own.
+ *
+ * @example
+ * ```ts
+ * const one: VerifierOptions = { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' };
+ * const each: VerifierOptions = {
+ *   issuer: [
+ *     { issuer: 'https://a.example.com/', audience: 'https://api.example.com' },
+ *     { issuer: 'https://b.example.com/', audience: 'api://orders' },
+ *   ],
+ * };
+ * ```
+ */
+export type VerifierOptions<C extends object = JwtClaims> =
+  | (VerifierCommonOptions<C> & {
+      /** The issuer identifier, or a list of issuer configurations. */
+      issuer: string | IssuerConfig | readonly IssuerConfig[];
+      /** Accepted audiences: the token's `aud` must contain one. */
+      audience: string | readonly string[];
+    })
+  | (VerifierCommonOptions<C> & {
+      /** Issuer configurations that each name their own `audience`. */
+      issuer: IssuerConfigWithAudience | readonly IssuerConfigWithAudience[];
+      /** A default for entries without one; may be left out when every entry has its own. */
+      audience?: string | readonly string[] | undefined;
+    });
+
+/** The members of {@link VerifierOptions} besides `issuer` and `audience`. */
+export interface VerifierCommonOptions<C extends object = JwtClaims> {
   /** The JWKS URI for a single issuer given as a string. */
   jwksUri?: string | undefined;
   /** Allowed algorithms. Default: every asymmetric one (RS*, PS*, ES*, EdDSA). Never `none`. */

@@ -44,7 +44,22 @@ export interface TokenRejectedEvent {
   code: AuthErrorCode;
   reason: RejectReason;
   status: number;
+  /** The configured issuer the token was checked against; undefined before one was chosen. */
   issuer: string | undefined;
+  /**
+   * With `reason: 'invalid_issuer'`, the `iss` the token carried (unverified; not a secret), cut to
+   * {@link MAX_REPORTED_ISSUER_LENGTH} characters: shows a trailing slash or `localhost` vs
+   * `127.0.0.1` next to the configured issuer. Undefined otherwise, or when `iss` is not a string.
+   */
+  tokenIssuer?: string | undefined;
+}
+
+/** Longest `tokenIssuer` reported in a `token_rejected` event; a longer `iss` is cut and ends in `…`. */
+export const MAX_REPORTED_ISSUER_LENGTH = 256;
+
+function reportedIssuer(iss: unknown): string | undefined {
+  if (typeof iss !== 'string') return undefined;
+  return iss.length <= MAX_REPORTED_ISSUER_LENGTH ? iss : `${iss.slice(0, MAX_REPORTED_ISSUER_LENGTH - 1)}…`;
 }
 
 /** Counters returned by {@link Verifier.stats}. */
@@ -183,6 +198,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
 
   async #verifyToken(token: string): Promise<AccessToken<C>> {
     let issuer: string | undefined;
+    let tokenIssuer: unknown;
     try {
       if (typeof token !== 'string' || token.length === 0) throw new CredentialsRequiredError(this.realm);
       if (token.length > this.#options.maxTokenLength) {
@@ -202,6 +218,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       const iss = jws.claims.iss;
       const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
       if (runtime === undefined) {
+        tokenIssuer = iss;
         // Chosen from the configured list only: an unknown issuer costs no network request.
         throw new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm: this.realm });
       }
@@ -235,7 +252,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       this.#verified++;
       return auth;
     } catch (error) {
-      throw this.#recordRejection(error, issuer);
+      throw this.#recordRejection(error, issuer, tokenIssuer);
     }
   }
 
@@ -312,7 +329,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     });
   }
 
-  #recordRejection(error: unknown, issuer: string | undefined): AuthError {
+  #recordRejection(error: unknown, issuer: string | undefined, tokenIssuer?: unknown): AuthError {
     const authError =
       error instanceof AuthError
         ? error
@@ -321,6 +338,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
     if (this.listenerCount('token_rejected') > 0) {
       const event: TokenRejectedEvent = { code: authError.code, reason: authError.reason, status: authError.status, issuer };
+      if (authError.reason === 'invalid_issuer') event.tokenIssuer = reportedIssuer(tokenIssuer);
       this.emit('token_rejected', event);
     }
     return authError;

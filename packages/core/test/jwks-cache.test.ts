@@ -76,26 +76,82 @@ describe('JwksCache: happy flows', () => {
     });
   });
 
-  it('1,000 unknown kids cause at most one fetch per cooldown', async () => {
-    const cache = newCache({ cooldown: 30_000 });
+  it('1,000 unknown kids cause one refetch, then at most one per cooldown', async () => {
+    const cache = newCache({ cooldown: 10_000 });
     await cache.load(undefined);
     expect(server.hits()).toBe(1);
 
-    // Within the cooldown of the first fetch: answered [] from memory, no fetch.
+    // The first unknown kid refetches at once (it may be a key published since); the flood shares it.
+    expect(cache.peek(randomKid(0))).toBeUndefined();
+    const first = await Promise.all(Array.from({ length: 1_000 }, (_, i) => cache.load(randomKid(i))));
+    expect(first.every((keys) => keys.length === 0)).toBe(true);
+    expect(server.hits()).toBe(2);
+    // Within the cooldown of that refetch: answered [] from memory, no fetch.
+    clock.advance(9_999);
     for (let i = 0; i < 1_000; i++) expect(cache.peek(randomKid(i))).toEqual([]);
     const early = await Promise.all(Array.from({ length: 1_000 }, (_, i) => cache.load(randomKid(i))));
     expect(early.every((keys) => keys.length === 0)).toBe(true);
-    expect(server.hits()).toBe(1);
+    expect(server.hits()).toBe(2);
 
     for (let round = 1; round <= 3; round++) {
-      clock.advance(30_001);
+      clock.advance(10_001);
       expect(cache.peek(randomKid(round))).toBeUndefined(); // a refetch is allowed now
       const flood = await Promise.all(Array.from({ length: 1_000 }, (_, i) => cache.load(randomKid(i))));
       expect(flood.every((keys) => keys.length === 0)).toBe(true);
       const after = await Promise.all(Array.from({ length: 100 }, (_, i) => cache.load(randomKid(i))));
       expect(after.every((keys) => keys.length === 0)).toBe(true);
-      expect(server.hits()).toBe(1 + round);
+      expect(server.hits()).toBe(2 + round);
     }
+  });
+
+  it('measured: a flood of random kids for 10 minutes costs 6 fetches a minute with the default cooldown', async () => {
+    const cache = newCache({ cacheMaxAge: 3_600_000 });
+    await cache.load(undefined);
+    // 100 random kids every 100 ms (1,000 a second) for 600 s of the fake clock.
+    const perMinute: number[] = [];
+    let before = server.hits();
+    for (let tick = 1; tick <= 6_000; tick++) {
+      clock.advance(100);
+      await Promise.all(Array.from({ length: 100 }, (_, i) => cache.load(randomKid(i))));
+      if (tick % 600 === 0) {
+        perMinute.push(server.hits() - before);
+        before = server.hits();
+      }
+    }
+    expect(perMinute).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
+  });
+
+  it('measured: after a hard key cut, the first token with the new kid is accepted with one fetch, however recent the last fetch', async () => {
+    const cache = newCache();
+    await cache.load('k1');
+    clock.advance(1_000);
+    // The issuer replaces every key; tokens now carry k9.
+    server.keys = [ecJwk('k9')];
+    expect(cache.peek('k9')).toBeUndefined();
+    expect((await cache.load('k9')).map((k) => k.kid)).toEqual(['k9']);
+    expect(server.hits()).toBe(2);
+    // 100 more requests with the new kid: answered from memory.
+    for (let i = 0; i < 100; i++) expect(cache.peek('k9')?.map((k) => k.kid)).toEqual(['k9']);
+    expect(server.hits()).toBe(2);
+  });
+
+  it('measured: a new kid seen before the issuer publishes it is accepted one cooldown (10 s) after that first refetch', async () => {
+    const cache = newCache();
+    await cache.load('k1');
+    // A token with k9 arrives before the JWKS has it (a lagging cache or replica at the issuer).
+    expect(await cache.load('k9')).toEqual([]);
+    expect(server.hits()).toBe(2);
+    server.keys = [ecJwk('k9'), ...keySet()];
+    let refused = 0;
+    // One request a second until accepted.
+    for (let second = 1; second <= 30; second++) {
+      clock.advance(1_000);
+      const keys = cache.peek('k9') ?? (await cache.load('k9'));
+      if (keys.length > 0) break;
+      refused++;
+    }
+    expect(refused).toBe(9);
+    expect(server.hits()).toBe(3);
   });
 
   it('a rotated key (new kid) is picked up with one fetch', async () => {
@@ -155,6 +211,9 @@ describe('JwksCache: happy flows', () => {
     const cache = newCache();
     const all = await cache.load(undefined);
     expect(all.map((k) => k.kid)).toEqual(['good']);
+    // The first unknown kid refetches once (the set is the same); the others wait for the cooldown.
+    for (const kid of ['h', 'enc', 'curve', 'small', 'malformed']) expect(await cache.load(kid)).toEqual([]);
+    expect(server.hits()).toBe(2);
     for (const kid of ['h', 'enc', 'curve', 'small', 'malformed']) expect(cache.peek(kid)).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import {
   InvalidRequestError,
   InvalidTokenError,
   KeysUnavailableError,
+  MAX_REPORTED_ISSUER_LENGTH,
   createVerifier,
   importVerificationKey,
   type JwtClaims,
@@ -20,7 +21,7 @@ let issuer: FakeIssuer;
 const open: Verifier[] = [];
 
 function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
-  const verifier = createVerifier<JwtClaims>({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  const verifier = createVerifier<JwtClaims>({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options } as VerifierOptions);
   open.push(verifier);
   return verifier;
 }
@@ -51,6 +52,7 @@ describe('createVerifier options', () => {
   it('error flow: wrong options are a TypeError naming the option', () => {
     const base = { issuer: 'https://issuer.example.com/', audience: 'api' };
     expect(() => createVerifier({ ...base, issuer: '' })).toThrow(/"issuer/);
+    // @ts-expect-error audience is required by the type too
     expect(() => createVerifier({ issuer: base.issuer })).toThrow(/"audience"/);
     expect(() => createVerifier({ ...base, algorithms: ['none' as never] })).toThrow(/"algorithms"/);
     expect(() => createVerifier({ ...base, algorithms: ['HS256'] })).toThrow(/needs an explicit "secret"/);
@@ -188,6 +190,42 @@ describe('verify', () => {
     expect(stats.verified).toBe(1);
     expect(stats.rejected).toBe(1);
     expect(stats.rejectedByReason.expired).toBe(1);
+  });
+});
+
+describe('token_rejected for an unknown issuer', () => {
+  it('error flow: the event carries the token\'s iss, so a trailing slash or localhost shows', async () => {
+    const verifier = verifierFor();
+    const events: TokenRejectedEvent[] = [];
+    verifier.on('token_rejected', (event) => events.push(event));
+    const slashed = `${issuer.url}/`;
+    const localhost = issuer.url.replace('127.0.0.1', 'localhost');
+    for (const iss of [slashed, localhost]) await refusal(verifier.verify(issuer.mint({ iss })));
+    expect(events).toEqual([
+      { code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: slashed },
+      { code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: localhost },
+    ]);
+  });
+
+  it('error flow: a long iss is cut to MAX_REPORTED_ISSUER_LENGTH characters; a non-string iss is not reported', async () => {
+    const verifier = verifierFor();
+    const events: TokenRejectedEvent[] = [];
+    verifier.on('token_rejected', (event) => events.push(event));
+    await refusal(verifier.verify(issuer.mint({ iss: `https://${'a'.repeat(5000)}.example.com/` })));
+    await refusal(verifier.verify(issuer.mint({ iss: 42 })));
+    expect(events[0]!.tokenIssuer).toHaveLength(MAX_REPORTED_ISSUER_LENGTH);
+    expect(events[0]!.tokenIssuer!.endsWith('…')).toBe(true);
+    expect(events[0]!.tokenIssuer!.startsWith('https://aaaa')).toBe(true);
+    expect(events[1]).toEqual({ code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: undefined });
+  });
+
+  it('happy flow: other rejections carry no tokenIssuer', async () => {
+    const verifier = verifierFor();
+    const events: TokenRejectedEvent[] = [];
+    verifier.on('token_rejected', (event) => events.push(event));
+    await refusal(verifier.verify(issuer.mint({ aud: 'someone-else' })));
+    expect(events).toHaveLength(1);
+    expect('tokenIssuer' in events[0]!).toBe(false);
   });
 });
 

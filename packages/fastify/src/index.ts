@@ -6,6 +6,19 @@ import { portcullis } from './plugin.js';
 
 export { portcullis };
 export type { FastifyPortcullisOptions, PluginBehaviourOptions, RouteAuthConfig } from './types.js';
+// Re-exported so that an app needs only this package to share a verifier and catch its errors
+// (the same list in every adapter). Declaring your own claims still goes to '@portcullis/core'.
+export {
+  createVerifier,
+  AuthError,
+  InvalidRequestError,
+  InvalidTokenError,
+  CredentialsRequiredError,
+  InsufficientScopeError,
+  KeysUnavailableError,
+  isAuthError,
+} from '@portcullis/core';
+export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions } from '@portcullis/core';
 
 /**
  * The plugin, also as the default export; see {@link portcullis}.

@@ -4,11 +4,14 @@
  * `request.auth`.
  */
 import {
+  ADAPTER_OPTION_KEYS,
+  VERIFIER_OPTION_KEYS,
   describeRequest,
   errorResponse,
   isAuthError,
   isVerifier,
   resolveAdapterOptions,
+  rejectUnknownKeys,
   resolveVerifier,
   type Verifier,
   type VerifierOptions,
@@ -20,7 +23,9 @@ import type { FastifyPortcullisOptions } from './types.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** Keys Fastify's `register` itself reads; they may sit next to a shared verifier. */
-const REGISTER_KEYS = new Set(['optional', 'errors', 'verifier', 'prefix', 'logLevel', 'logSerializers']);
+const REGISTER_KEYS = new Set<string>([...ADAPTER_OPTION_KEYS, 'verifier', 'prefix', 'logLevel', 'logSerializers']);
+/** Every key the plugin options may hold, so that a misspelt one ("optinal") is named with its fix. */
+const PLUGIN_OPTION_KEYS = [...VERIFIER_OPTION_KEYS, ...REGISTER_KEYS];
 
 interface Settings {
   verifier: Verifier;
@@ -31,6 +36,7 @@ interface Settings {
 
 function settingsFrom(options: FastifyPortcullisOptions): Settings {
   if (typeof options !== 'object' || options === null) throw new TypeError('Portcullis: plugin options must be an object');
+  rejectUnknownKeys(options, PLUGIN_OPTION_KEYS, '');
   // Fastify's own register options travel in the same object; they are not the verifier's.
   const { optional, errors, verifier, prefix: _prefix, logLevel: _logLevel, logSerializers: _logSerializers, ...verifierOptions } =
     options as FastifyPortcullisOptions & { prefix?: unknown; logLevel?: unknown; logSerializers?: unknown };
@@ -54,7 +60,9 @@ function settingsFrom(options: FastifyPortcullisOptions): Settings {
 
 function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: Settings): void {
   // Registered once per scope; a second registration (e.g. a nested one) shares the decorator.
-  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  // `undefined`, not Fastify's usual `null`: "no token" reads the same in every adapter (Express's
+  // `req.auth`, Koa's `ctx.state.auth`) and outside the plugin's scope, where no decorator exists.
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
 
   fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
     const config = routeOptions.config;

@@ -14,12 +14,19 @@ import type { AccessToken, Verifier, VerifierOptions } from '@portcullis/core';
  * app.get('/reports', { config: { auth: { anyScope: ['reports:read', 'admin'] } } }, listReports);
  * ```
  */
-export interface RouteAuthConfig {
-  /** Scopes the token must all have (RFC 6749 §3.3 scope tokens, matched exactly). */
-  scopes?: readonly string[];
-  /** Scopes of which the token must have at least one. */
-  anyScope?: readonly string[];
-}
+export type RouteAuthConfig =
+  | {
+      /** Scopes the token must all have (RFC 6749 §3.3 scope tokens, matched exactly). */
+      scopes: readonly string[];
+      /** Scopes of which the token must have at least one. */
+      anyScope?: readonly string[];
+    }
+  | {
+      scopes?: readonly string[];
+      anyScope: readonly string[];
+    }
+  /** `{}`: a valid token, like no `config.auth`. (An index signature, not `{}`, so that `true` or a number does not fit.) */
+  | { readonly [name: string]: never };
 
 /**
  * How the plugin behaves, whichever way the verifier is given.
@@ -32,7 +39,7 @@ export interface RouteAuthConfig {
  */
 export interface PluginBehaviourOptions {
   /**
-   * Let requests without any credential through with `request.auth === null`. An invalid credential
+   * Let requests without any credential through with `request.auth` undefined. An invalid credential
    * is still refused, and a route that requires scopes still answers 401 without a token.
    * Default `false`.
    */
@@ -66,10 +73,11 @@ export type FastifyPortcullisOptions =
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * The verified access token; `null` on a route with `config: { auth: false }`, or without a
-     * credential when the plugin is `optional`. Claims are typed by your `CustomClaims` declaration.
+     * The verified access token; `undefined` on a route with `config: { auth: false }`, without a
+     * credential when the plugin is `optional`, and outside the plugin's scope. Claims are typed by
+     * your `CustomClaims` declaration.
      */
-    auth: AccessToken | null;
+    auth?: AccessToken | undefined;
   }
   interface FastifyContextConfig {
     /** `false`: the route is public. An object: the scopes it requires. Default: a valid token. */

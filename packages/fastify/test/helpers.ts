@@ -4,7 +4,7 @@ import type { VerifierOptions } from '@portcullis/core';
 
 /** Verifier options pointing at the fake issuer. */
 export function verifierOptions(issuer: FakeIssuer, extra: Partial<VerifierOptions> = {}): VerifierOptions {
-  return { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...extra };
+  return { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...extra } as VerifierOptions;
 }
 
 /** Every app a test builds, closed after each test. */
@@ -23,7 +23,7 @@ export async function closeApps(): Promise<void> {
 /** A handler that shows what the route saw: the token's subject, scopes and a custom claim. */
 export function whoami(request: FastifyRequest): { auth: null | { subject: string | undefined; scopes: readonly string[] } } {
   const auth = request.auth;
-  return { auth: auth === null ? null : { subject: auth.subject, scopes: auth.scopes } };
+  return { auth: auth === undefined ? null : { subject: auth.subject, scopes: auth.scopes } };
 }
 
 export function bearer(token: string): { authorization: string } {

@@ -249,7 +249,7 @@ describe('route config', () => {
 });
 
 describe('optional mode', () => {
-  it('a request without any credential passes with request.auth null', async () => {
+  it('a request without any credential passes with request.auth undefined', async () => {
     const app = await protectedApp({ optional: true });
     const response = await app.inject({ url: '/me' });
     expect(response.statusCode).toBe(200);
@@ -401,6 +401,9 @@ describe('options', () => {
     ['optional is not a boolean', { optional: 'yes' }, /option "optional"/],
     ['allowFormBodyToken is on', { allowFormBodyToken: true }, /allowFormBodyToken/],
     ['the issuer is missing', { issuer: undefined }, /"issuer"/],
+    ['a plugin option is misspelt', { optinal: true }, /option "optinal" is not a known option \(did you mean "optional"\?\)/],
+    ['a verifier option is misspelt', { clockTolerence: 5 }, /option "clockTolerence" is not a known option \(did you mean "clockTolerance"\?\)/],
+    ['a jwks option is misspelt', { jwks: { cooldwn: 1 } }, /option "jwks\.cooldwn" is not a known option \(did you mean "jwks\.cooldown"\?\)/],
   ])('TypeError at ready() when %s', async (_name, extra, message) => {
     const app = newApp();
     void app.register(portcullis, { ...verifierOptions(issuer), ...extra } as never);
@@ -411,6 +414,12 @@ describe('options', () => {
     const app = newApp();
     void app.register(portcullis, { verifier: sharedVerifier(), audience: 'other' } as never);
     await expect(app.ready()).rejects.toThrow(/"audience" cannot be combined with "verifier"/);
+  });
+
+  it('TypeError naming the misspelt key next to a shared verifier', async () => {
+    const app = newApp();
+    void app.register(portcullis, { verifier: sharedVerifier(), erors: 'pass' } as never);
+    await expect(app.ready()).rejects.toThrow(/option "erors" is not a known option \(did you mean "errors"\?\)/);
   });
 
   it('TypeError when verifier is not a verifier', async () => {

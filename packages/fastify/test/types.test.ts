@@ -18,10 +18,18 @@ function wrongUses(app: FastifyInstance, verifier: Verifier): FastifyPortcullisO
   app.get('/wrong-claim', (request): number | undefined => request.auth?.claims.tenant_id);
   // @ts-expect-error scopes is a list, not a space-delimited string
   app.get('/typo', { config: { auth: { scopes: 'orders:read' } } }, () => 'ok');
-  // @ts-expect-error auth is false or an object: a valid token is required by default. (Inline in
-  // app.get, Fastify infers its ContextConfig generic from the literal and lets `true` through; the
-  // plugin refuses it at startup.)
+  // @ts-expect-error auth is false or an object: a valid token is required by default
   const alwaysOn: FastifyContextConfig = { auth: true };
+  // Inline in a route, where Fastify infers its ContextConfig generic from the literal, the types
+  // refuse what the plugin refuses at startup:
+  // @ts-expect-error `true` is not a route auth config
+  app.get('/true', { config: { auth: true } }, () => 'ok');
+  // @ts-expect-error nor is a number
+  app.get('/number', { config: { auth: 123 } }, () => 'ok');
+  // @ts-expect-error `scope` is a misspelling of `scopes`
+  app.get('/misspelt', { config: { auth: { scope: ['orders:read'] } } }, () => 'ok');
+  // @ts-expect-error the same through app.route
+  app.route({ method: 'GET', url: '/route', config: { auth: true }, handler: () => 'ok' });
   // @ts-expect-error a shared verifier cannot be combined with verifier options
   const mixed: FastifyPortcullisOptions = { verifier, issuer: 'https://other.example.com/' };
   // @ts-expect-error errors is 'respond' or 'pass'
@@ -33,18 +41,18 @@ function wrongUses(app: FastifyInstance, verifier: Verifier): FastifyPortcullisO
 const options = { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' };
 
 describe('types', () => {
-  it('request.auth is the AccessToken or null, with the claims the app declared', async () => {
+  it('request.auth is the AccessToken or undefined, with the claims the app declared', async () => {
     const app = Fastify();
     await app.register(portcullis, options);
     app.get('/me', { config: { auth: { scopes: ['orders:read'] } } }, (request) => {
-      expectTypeOf(request.auth).toEqualTypeOf<AccessToken | null>();
-      if (request.auth === null) return null;
+      expectTypeOf(request.auth).toEqualTypeOf<AccessToken | undefined>();
+      if (request.auth === undefined) return null;
       expectTypeOf(request.auth.claims.tenant_id).toEqualTypeOf<string>();
       expectTypeOf(request.auth.claims.undeclared).toEqualTypeOf<unknown>();
       expectTypeOf(request.auth.scopes).toEqualTypeOf<readonly string[]>();
       return request.auth.claims.tenant_id;
     });
-    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<AccessToken | null>();
+    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<AccessToken | undefined>();
     await app.close();
   });
 
@@ -54,7 +62,10 @@ describe('types', () => {
     await app.register(portcullis, { verifier, optional: true, errors: 'pass' });
     app.get('/public', { config: { auth: false } }, () => 'ok');
     app.get('/any', { config: { auth: { anyScope: ['a', 'b'] as const } } }, () => 'ok');
-    expectTypeOf<RouteAuthConfig>().toEqualTypeOf<{ scopes?: readonly string[]; anyScope?: readonly string[] }>();
+    app.get('/none', { config: { auth: {} } }, () => 'ok');
+    app.get('/both', { config: { auth: { scopes: ['a'], anyScope: ['b', 'c'] } } }, () => 'ok');
+    const all: RouteAuthConfig = { scopes: ['a'] };
+    expectTypeOf(all).toExtend<RouteAuthConfig>();
     expectTypeOf(wrongUses).toBeFunction();
     verifier.close();
     await app.close();

@@ -17,6 +17,9 @@ Options:
   --client-id <id>       demo client id (default demo-client)
   --client-secret <s>    demo client secret (default ${DEMO_SECRET})
   --scopes "<a b>"       space-separated scopes of the demo client (default "orders:read orders:write")
+  --default-scopes "<a>" scopes granted when a token request names none (default: all of --scopes;
+                         "" grants none, as oidc-provider does)
+  --unknown-scope <m>    a requested scope the client lacks: error (invalid_scope, default) or drop
   --token-lifetime <s>   token lifetime in seconds (default 300)
   -h, --help             show this help
 `;
@@ -39,7 +42,7 @@ function integerOption(value: string | undefined, name: string, fallback: number
  *
  * @example
  * ```ts
- * import { main } from '@portcullis/testing/dist/cli.js';
+ * import { main } from '@portcullis/testing/cli';
  * await main(['--port', '0', '--scopes', 'orders:read']);
  * ```
  */
@@ -61,6 +64,8 @@ export async function main(
         'client-id': { type: 'string', default: 'demo-client' },
         'client-secret': { type: 'string', default: DEMO_SECRET },
         scopes: { type: 'string', default: 'orders:read orders:write' },
+        'default-scopes': { type: 'string' },
+        'unknown-scope': { type: 'string' },
         'token-lifetime': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -77,7 +82,12 @@ export async function main(
 
   let issuer: FakeIssuer;
   const clientId = values['client-id'];
+  const words = (value: string): string[] => value.split(' ').filter((word) => word !== '');
   try {
+    const unknownScope = values['unknown-scope'];
+    if (unknownScope !== undefined && unknownScope !== 'error' && unknownScope !== 'drop') {
+      throw new TypeError('--unknown-scope must be error or drop');
+    }
     issuer = await startFakeIssuer({
       port: integerOption(values.port, 'port', 9000),
       tokenLifetime: integerOption(values['token-lifetime'], 'token-lifetime', 300),
@@ -87,7 +97,9 @@ export async function main(
         {
           clientId,
           clientSecret: values['client-secret'],
-          scopes: values.scopes.split(' ').filter((scope) => scope !== ''),
+          scopes: words(values.scopes),
+          ...(values['default-scopes'] === undefined ? {} : { defaultScopes: words(values['default-scopes']) }),
+          ...(unknownScope === undefined ? {} : { unknownScope }),
         },
       ],
     });
@@ -108,7 +120,8 @@ export async function main(
       `Audience:       ${issuer.audience}`,
       '',
       'Get a token:',
-      `  curl -s -u ${shellQuote(`${clientId}:${shownSecret}`)} -d grant_type=client_credentials ${shellQuote(issuer.tokenEndpoint)}`,
+      // With `resource` (RFC 8707) the token's `aud` is the API's, as real servers require it.
+      `  curl -s -u ${shellQuote(`${clientId}:${shownSecret}`)} -d grant_type=client_credentials -d resource=${shellQuote(issuer.audience)} ${shellQuote(issuer.tokenEndpoint)}`,
       '',
       'Press Ctrl+C to stop.',
       '',

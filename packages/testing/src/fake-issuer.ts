@@ -25,14 +25,32 @@ function validateClient(client: ClientRegistration, where: string): ClientRegist
   if (!Array.isArray(client.scopes) || !client.scopes.every(isString)) {
     throw new TypeError(`${where}.scopes must be an array of strings`);
   }
+  if (client.defaultScopes !== undefined) {
+    if (!Array.isArray(client.defaultScopes) || !client.defaultScopes.every(isString)) {
+      throw new TypeError(`${where}.defaultScopes must be an array of strings`);
+    }
+    const unregistered = client.defaultScopes.find((scope) => !client.scopes.includes(scope));
+    if (unregistered !== undefined) throw new TypeError(`${where}.defaultScopes has "${unregistered}", which is not in scopes`);
+  }
+  if (client.unknownScope !== undefined && client.unknownScope !== 'error' && client.unknownScope !== 'drop') {
+    throw new TypeError(`${where}.unknownScope must be 'error' or 'drop'`);
+  }
   return {
     ...client,
     scopes: [...client.scopes],
+    ...(client.defaultScopes === undefined ? {} : { defaultScopes: [...client.defaultScopes] }),
     ...(client.grantTypes === undefined ? {} : { grantTypes: [...client.grantTypes] }),
   };
 }
 
 function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOptions, 'clients'>> {
+  const omitAlg = options.omitAlg ?? false;
+  if (
+    typeof omitAlg !== 'boolean' &&
+    !(Array.isArray(omitAlg) && omitAlg.every((kty: unknown) => kty === 'RSA' || kty === 'EC' || kty === 'OKP'))
+  ) {
+    throw new TypeError("FakeIssuerOptions.omitAlg must be a boolean or a list of 'RSA', 'EC', 'OKP'");
+  }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError('FakeIssuerOptions.port must be an integer from 0 to 65535');
@@ -45,7 +63,7 @@ function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOp
   }
   const tokenLifetime = options.tokenLifetime ?? DEFAULT_LIFETIME;
   if (!Number.isFinite(tokenLifetime)) throw new TypeError('FakeIssuerOptions.tokenLifetime must be a finite number');
-  return { port, issuerPath, audience, tokenLifetime };
+  return { port, issuerPath, audience, tokenLifetime, omitAlg };
 }
 
 /**
@@ -68,7 +86,7 @@ function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOp
  * ```
  */
 export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<FakeIssuer> {
-  const { port, issuerPath, audience, tokenLifetime } = validateOptions(options);
+  const { port, issuerPath, audience, tokenLifetime, omitAlg } = validateOptions(options);
   const clients = new Map<string, ClientRegistration>();
   const addClient = (client: ClientRegistration, where: string): void => {
     const checked = validateClient(client, where);
@@ -76,7 +94,7 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
   };
   (options.clients ?? []).forEach((client, i) => addClient(client, `FakeIssuerOptions.clients[${i}]`));
 
-  const keys = await KeyRing.create();
+  const keys = await KeyRing.create(omitAlg);
   let jwksMode: FaultSetting = faultSetting('up', {}, 'setJwksMode');
   let metadataMode: FaultSetting = faultSetting('up', {}, 'setMetadataMode');
   // `mint` needs the URL, known once listening; requests are only routed after that.

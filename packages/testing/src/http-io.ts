@@ -17,8 +17,9 @@ export function sendJson(
 ): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    ...headers,
+    // A caller's Content-Type (e.g. application/jwk-set+json) wins over the generic one.
     'Content-Type': 'application/json; charset=utf-8',
+    ...headers,
     'Content-Length': Buffer.byteLength(text),
   });
   res.end(req.method === 'HEAD' ? undefined : text);

@@ -73,6 +73,7 @@ export function keyTypeOf(alg: MintAlgorithm): KeyType | undefined {
     case 'ES512':
       return 'P-521';
     case 'EdDSA':
+    case 'Ed25519':
       return 'Ed25519';
     default:
       return undefined;
@@ -121,6 +122,9 @@ function toSigningKey(type: KeyType, pair: KeyPair): SigningKey {
   return { type, kid, privateKey: pair.privateKey, publicKey: pair.publicKey, jwk };
 }
 
+/** Which signing keys are published without `alg`: all, none, or those of these key types. */
+export type OmitAlg = boolean | readonly ('RSA' | 'EC' | 'OKP')[];
+
 interface JwksEntry {
   readonly kid: string | undefined;
   readonly jwk: Readonly<Record<string, unknown>>;
@@ -143,11 +147,13 @@ interface JwksEntry {
 export class KeyRing {
   readonly #current = new Map<KeyType, SigningKey>();
   readonly #attackers = new Map<KeyType, KeyPair>();
+  readonly #omitAlg: (kty: unknown) => boolean;
   #published: JwksEntry[] = [];
 
-  private constructor(initial: readonly SigningKey[], attackerRsa: KeyPair) {
+  private constructor(initial: readonly SigningKey[], attackerRsa: KeyPair, omitAlg: OmitAlg) {
     for (const key of initial) this.#install(key);
     this.#attackers.set('RSA', attackerRsa);
+    this.#omitAlg = omitAlg === true ? () => true : omitAlg === false ? () => false : (kty) => (omitAlg as readonly unknown[]).includes(kty);
   }
 
   /**
@@ -158,10 +164,10 @@ export class KeyRing {
    * const ring = await KeyRing.create();
    * ```
    */
-  static async create(): Promise<KeyRing> {
+  static async create(omitAlg: OmitAlg = false): Promise<KeyRing> {
     const [attacker, ...pairs] = await Promise.all([generate('RSA'), ...INITIAL_TYPES.map(generate)]);
     const initial = INITIAL_TYPES.map((type, i) => toSigningKey(type, pairs[i]!));
-    return new KeyRing(initial, attacker);
+    return new KeyRing(initial, attacker, omitAlg);
   }
 
   /** The current key of a type, created (and published) on first use. */
@@ -226,12 +232,19 @@ export class KeyRing {
   publicJwk(kid: string): PublishedJwk {
     const entry = this.#published.find((candidate) => candidate.kid === kid);
     if (entry === undefined) throw new Error(`no published key has kid "${kid}"`);
-    return structuredClone(entry.jwk) as PublishedJwk;
+    return structuredClone(this.#shown(entry)) as PublishedJwk;
   }
 
   /** The JWKS document. */
   jwks(): { keys: Record<string, unknown>[] } {
-    return { keys: this.#published.map((entry) => ({ ...entry.jwk })) };
+    return { keys: this.#published.map((entry) => ({ ...this.#shown(entry) })) };
+  }
+
+  /** An entry as published: a signing key without `alg` when its type is configured so. */
+  #shown(entry: JwksEntry): Readonly<Record<string, unknown>> {
+    if (!entry.signing || !this.#omitAlg(entry.jwk.kty)) return entry.jwk;
+    const { alg: _alg, ...rest } = entry.jwk;
+    return rest;
   }
 
   #install(key: SigningKey): void {

@@ -22,6 +22,7 @@ export const MINT_ALGORITHMS: readonly MintAlgorithm[] = [
   'ES384',
   'ES512',
   'EdDSA',
+  'Ed25519',
   'HS256',
   'HS384',
   'HS512',
@@ -110,7 +111,7 @@ function signingKey(alg: MintAlgorithm, options: MintOptions, keys: KeyRing): Ke
  */
 export function signJws(alg: MintAlgorithm, input: Buffer, key: KeyObject | string | Uint8Array): Buffer {
   if (alg === 'none') return Buffer.alloc(0);
-  if (alg === 'EdDSA') return sign(null, input, key as KeyObject);
+  if (alg === 'EdDSA' || alg === 'Ed25519') return sign(null, input, key as KeyObject);
   const hash = HASH_OF[alg]!;
   switch (alg.slice(0, 2)) {
     case 'HS':

@@ -160,7 +160,8 @@ export class IssuerServer {
       emptyDocument: isJwks ? { keys: [] } : {},
       redirectLocation: `${REDIRECT_PREFIX}${path}`,
       // Real issuers let clients cache their keys for a while.
-      headers: isJwks ? { 'Cache-Control': 'public, max-age=300' } : {},
+      // RFC 7517 §8.5.1's media type for a JWK Set, as oidc-provider serves it.
+      headers: isJwks ? { 'Cache-Control': 'public, max-age=300', 'Content-Type': 'application/jwk-set+json; charset=utf-8' } : {},
       schedule: (callback, delayMs) => this.#schedule(callback, delayMs),
     };
     // The redirect target always answers normally, or a client following it would loop.

@@ -78,16 +78,20 @@ function authenticate(req: IncomingMessage, params: URLSearchParams, context: To
   throw new TokenError(401, 'invalid_client', 'client authentication failed', headers);
 }
 
+/**
+ * RFC 6749 §3.3 lets a server grant a default when `scope` is missing, and grant less than asked:
+ * each client says which (`defaultScopes`, `unknownScope`), since real servers differ.
+ */
 function grantScopes(client: ClientRegistration, requested: string | null): string[] {
-  if (requested === null || requested === '') return [...new Set(client.scopes)];
+  if (requested === null || requested === '') return [...new Set(client.defaultScopes ?? client.scopes)];
   const tokens = requested.split(' ').filter((token) => token !== '');
   for (const token of tokens) {
     if (!SCOPE_TOKEN.test(token)) throw new TokenError(400, 'invalid_scope', 'scope contains an illegal character');
-    if (!client.scopes.includes(token)) {
+    if (!client.scopes.includes(token) && client.unknownScope !== 'drop') {
       throw new TokenError(400, 'invalid_scope', `scope "${token}" is not allowed for this client`);
     }
   }
-  return [...new Set(tokens)];
+  return [...new Set(tokens.filter((token) => client.scopes.includes(token)))];
 }
 
 function audienceOf(client: ClientRegistration, resources: string[], context: TokenEndpointContext): string | string[] {

@@ -21,6 +21,7 @@ export type MintAlgorithm =
   | 'ES384'
   | 'ES512'
   | 'EdDSA'
+  | 'Ed25519'
   | 'HS256'
   | 'HS384'
   | 'HS512'
@@ -89,8 +90,19 @@ export interface FaultModeOptions {
 export interface ClientRegistration {
   clientId: string;
   clientSecret: string;
-  /** The scopes the client may ask for; granted in full when the request names none. */
+  /** The scopes the client may ask for. */
   scopes: string[];
+  /**
+   * Granted when the token request has no `scope`. Default: all of `scopes`. `[]` grants none: the
+   * token has no `scope` claim, as oidc-provider answers such a request (RFC 6749 §3.3 allows both).
+   */
+  defaultScopes?: string[];
+  /**
+   * A requested scope the client is not registered for: `'error'` (default) answers `invalid_scope`;
+   * `'drop'` leaves it out of the token, as oidc-provider does. A scope with illegal characters is
+   * `invalid_scope` either way.
+   */
+  unknownScope?: 'error' | 'drop';
   /** `aud` of its tokens when the request has no `resource`. Default: the issuer's `audience`. */
   audience?: string | string[];
   /** Default `['client_credentials']`. Without `client_credentials` the client gets `unauthorized_client`. */
@@ -117,6 +129,12 @@ export interface FakeIssuerOptions {
   tokenLifetime?: number;
   /** Clients of the token endpoint. */
   clients?: ClientRegistration[];
+  /**
+   * Publish keys without a JWK `alg` member: `true` for every key, or a list of key types (`kty`).
+   * Default `false`: every key has its `alg`. oidc-provider omits it on RSA and OKP keys:
+   * `omitAlg: ['RSA', 'OKP']`.
+   */
+  omitAlg?: boolean | readonly ('RSA' | 'EC' | 'OKP')[];
 }
 
 /**
@@ -133,7 +151,10 @@ export interface FakeIssuerOptions {
  */
 export interface MintOptions {
   /**
-   * Default `'RS256'`. RS and PS use the RSA key, ES256/384/512 the P-256/384/521 key, EdDSA Ed25519.
+   * Default `'RS256'`. RS and PS use the RSA key, ES256/384/512 the P-256/384/521 key, `EdDSA` and
+   * `Ed25519` (the fully specified name of RFC 9864) the Ed25519 key. That key is published with
+   * `alg: 'EdDSA'`, so a verifier that matches the JWK `alg` finds no key for an `Ed25519` token unless
+   * the issuer omits `alg` ({@link FakeIssuerOptions.omitAlg}) or publishes the key again under it.
    *
    * The RSA key is published with `alg: 'RS256'`, so verifiers that match the JWK `alg` (jose does) find
    * no key for RS384/RS512/PS*. To have such tokens accepted, publish the same key under another kid:

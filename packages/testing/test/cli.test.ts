@@ -90,7 +90,9 @@ describe('portcullis-issuer CLI', () => {
     expect(((await token.json()) as Record<string, unknown>).scope).toBe('orders:read orders:write');
 
     // The curl line is ready to paste, except for a secret the user chose, which is never printed.
-    expect(cli.stdout()).toContain(`curl -s -u 'cli-client:<client-secret>' -d grant_type=client_credentials ${tokenEndpoint}`);
+    expect(cli.stdout()).toContain(
+      `curl -s -u 'cli-client:<client-secret>' -d grant_type=client_credentials -d resource=https://api.example.com ${tokenEndpoint}`,
+    );
     expect(cli.stdout()).not.toContain('cli-secret');
 
     cli.child.kill('SIGINT');
@@ -100,15 +102,37 @@ describe('portcullis-issuer CLI', () => {
 
   it('happy flow: with the defaults the printed curl command gets a token, and SIGTERM stops it', async () => {
     const cli = run(['--port', '0']);
-    const match = await waitForOutput(cli, /curl -s -u (\S+) -d grant_type=client_credentials (\S+)/);
+    const match = await waitForOutput(cli, /curl -s -u (\S+) -d grant_type=client_credentials -d resource=(\S+) (\S+)/);
     const user = match[1]!;
     expect(user).toBe('demo-client:demo-secret');
-    const response = await fetch(match[2]!, {
+    expect(match[2]).toBe('https://api.example.com');
+    const response = await fetch(match[3]!, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(user).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials',
+      body: `grant_type=client_credentials&resource=${encodeURIComponent(match[2]!)}`,
     });
     expect(response.status).toBe(200);
+    const { access_token: accessToken } = (await response.json()) as { access_token: string };
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8')) as { aud: unknown };
+    expect(claims.aud).toBe('https://api.example.com');
+    cli.child.kill('SIGTERM');
+    expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('happy flow: --default-scopes "" and --unknown-scope drop behave like oidc-provider', async () => {
+    const cli = run(['--port', '0', '--default-scopes', '', '--unknown-scope', 'drop']);
+    const match = await waitForOutput(cli, /curl -s -u (\S+) -d grant_type=client_credentials -d resource=(\S+) (\S+)/);
+    const ask = async (body: string): Promise<Record<string, unknown>> => {
+      const response = await fetch(match[3]!, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(match[1]!).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    expect((await ask('grant_type=client_credentials')).scope).toBeUndefined();
+    expect((await ask('grant_type=client_credentials&scope=orders:read%20admin')).scope).toBe('orders:read');
     cli.child.kill('SIGTERM');
     expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
   });
@@ -123,6 +147,8 @@ describe('portcullis-issuer CLI', () => {
     [['--bogus'], 2],
     [['--port', 'eighty'], 1],
     [['--issuer-path', 'no-slash', '--port', '0'], 1],
+    [['--unknown-scope', 'ignore', '--port', '0'], 1],
+    [['--default-scopes', 'admin', '--port', '0'], 1],
   ])('error flow: bad arguments %j exit %i with a message on stderr', async (args, code) => {
     const cli = run(args);
     expect(await within(cli.exit, 10_000)).toEqual({ code, signal: null });

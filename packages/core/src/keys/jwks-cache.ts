@@ -79,7 +79,8 @@ const NO_KEYS: readonly VerificationKey[] = Object.freeze([]);
 
 /**
  * The keys of one JWKS URI. `peek` answers synchronously from memory; `load` fetches when needed.
- * Concurrent fetches are collapsed into one; an unknown `kid` refetches at most once per `cooldown`;
+ * Concurrent fetches are collapsed into one; an unknown `kid` refetches at once, and unknown kids
+ * refetch at most once per `cooldown` (counted from the last such refetch);
  * after `cacheMaxAge` the next access refreshes in the background while the cached keys keep serving;
  * when refreshes fail the last good keys serve for `staleIfError` more, then {@link KeysUnavailableError}.
  * A response that is not a JWKS, holds more than `maxKeys` entries or holds no usable key is a failed
@@ -100,7 +101,8 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
   #all: readonly VerificationKey[] = NO_KEYS;
   #byFingerprint = new Map<string, VerificationKey>();
   #fetchedAt: number | undefined;
-  #lastSettledAt: number | undefined;
+  /** When the last refetch for an unknown `kid` settled: the unknown-kid cooldown counts from it. */
+  #lastKidMissAt: number | undefined;
   #lastFailureAt: number | undefined;
   #lastError: Error | undefined;
   #inflight: Promise<void> | undefined;
@@ -157,7 +159,8 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
         if (usable) return NO_KEYS;
         throw this.#unavailable(now);
       }
-      this.#startFetch();
+      // With usable keys, the only reason to fetch here is a kid they lack.
+      this.#startFetch(usable);
     }
     await this.#inflight;
     const after = this.options.now();
@@ -198,11 +201,16 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
     return kid === undefined ? this.#all : this.#byKid.get(kid);
   }
 
-  /** Whether a new fetch may start now; `forUnknownKid` also applies the unknown-`kid` cooldown. */
+  /**
+   * Whether a new fetch may start now; `forUnknownKid` also applies the unknown-`kid` cooldown. That
+   * cooldown counts from the last refetch an unknown kid caused, not from any fetch: the first token
+   * signed by a newly published key refetches at once, however recently the keys were loaded, while
+   * a flood of random kids costs at most one fetch per cooldown.
+   */
   #fetchAllowed(now: number, forUnknownKid: boolean): boolean {
     const { errorCooldown, cooldown } = this.options;
     if (this.#lastFailureAt !== undefined && now - this.#lastFailureAt < errorCooldown) return false;
-    return !(forUnknownKid && this.#lastSettledAt !== undefined && now - this.#lastSettledAt < cooldown);
+    return !(forUnknownKid && this.#lastKidMissAt !== undefined && now - this.#lastKidMissAt < cooldown);
   }
 
   #refreshIfOld(now: number): void {
@@ -218,13 +226,14 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
     return new KeysUnavailableError({ retryAfter: remaining / 1000, cause });
   }
 
-  #startFetch(): void {
+  #startFetch(forUnknownKid = false): void {
     const controller = new AbortController();
     this.#controller = controller;
     this.#fetches += 1;
     this.#inflight = this.#fetch(controller).finally(() => {
       if (this.#controller === controller) this.#controller = undefined;
       this.#inflight = undefined;
+      if (forUnknownKid) this.#lastKidMissAt = this.options.now();
     });
   }
 
@@ -255,7 +264,6 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
     this.#all = Object.freeze(keys);
     this.#byFingerprint = fingerprints;
     this.#fetchedAt = now;
-    this.#lastSettledAt = now;
     this.#lastFailureAt = undefined;
     this.#lastError = undefined;
     this.#emitSafely('jwks_fetched', { uri: this.uri, keyCount: keys.length, durationMs: performance.now() - started });
@@ -286,7 +294,6 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
     const now = this.options.now();
     this.#failures += 1;
     this.#lastFailureAt = now;
-    this.#lastSettledAt = now;
     this.#lastError = error;
     this.#emitSafely('jwks_refresh_failed', { uri: this.uri, error });
     const at = this.#fetchedAt;

@@ -7,7 +7,12 @@ import { rejectUnknownKeys } from '../lib/known-keys.js';
 export interface JwksCacheOptions {
   /** After this age the next access refreshes in the background; cached keys keep serving. Default 600 000 (10 min). */
   cacheMaxAge: number;
-  /** An unknown `kid` triggers at most one refetch per this period. Default 30 000. */
+  /**
+   * Unknown `kid`s trigger at most one refetch per this period, counted from the last such refetch
+   * (not from the last regular fetch): the first token signed by a newly published key refetches at
+   * once, and a flood of random kids costs at most `60 000 / cooldown` fetches a minute. Default
+   * 10 000 (10 s, as aws-jwt-verify waits after a kid miss): at most 6 such fetches a minute.
+   */
   cooldown: number;
   /** Per fetch, headers and body. Default 5 000. */
   timeout: number;
@@ -47,7 +52,7 @@ export type ResolvedJwksCacheOptions = Readonly<
  */
 export const DEFAULT_JWKS_CACHE_OPTIONS = Object.freeze({
   cacheMaxAge: 600_000,
-  cooldown: 30_000,
+  cooldown: 10_000,
   timeout: 5_000,
   staleIfError: 3_600_000,
   errorCooldown: 5_000,
@@ -69,7 +74,7 @@ const MAX_DURATION = 2_147_483_647;
  *
  * @example
  * ```ts
- * const options = resolveJwksCacheOptions({ timeout: 2_000 }); // options.cooldown === 30_000
+ * const options = resolveJwksCacheOptions({ timeout: 2_000 }); // options.cooldown === 10_000
  * ```
  */
 export function resolveJwksCacheOptions(init: JwksCacheInit = {}): ResolvedJwksCacheOptions {

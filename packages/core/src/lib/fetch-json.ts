@@ -3,6 +3,8 @@
  * timeout, a byte cap, and errors that never carry the response body.
  */
 
+import { USER_AGENT } from './user-agent.js';
+
 /** Why {@link fetchJson} failed. Stable: safe to log and count. */
 export type FetchErrorKind =
   | 'invalid_url'
@@ -89,7 +91,7 @@ export async function fetchJson(url: string | URL, options: FetchJsonOptions): P
       response = await raceAbort(
         doFetch(target, {
           method: 'GET',
-          headers: { accept: 'application/json' },
+          headers: { accept: 'application/json', 'user-agent': USER_AGENT },
           redirect: 'manual',
           signal,
         }),

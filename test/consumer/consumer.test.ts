@@ -1,0 +1,281 @@
+/**
+ * What a user installs is what is tested: every published package is packed (`pnpm pack`, which
+ * rewrites `workspace:` and `catalog:` specifiers), installed with npm from the tarballs into a fresh
+ * project outside the workspace next to the frameworks from the registry, and used as a user would:
+ * a strict `nodenext` TypeScript app per adapter with typed custom claims, run over HTTP against the
+ * `portcullis-issuer` CLI of the installed `@portcullis/testing`, and `require()` from CommonJS.
+ *
+ * Data-driven: every `packages/*` that is not private is packed and required; an adapter gets an app
+ * when `fixtures/<folder>/app.ts` exists, with the registry packages its `fixture.json` names. Those
+ * and every package's peers are installed at the versions the workspace tests with.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  bin?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+interface Published {
+  folder: string;
+  manifest: Manifest;
+}
+interface Fixture {
+  folder: string;
+  name: string;
+  registry: string[];
+}
+
+const published: Published[] = readdirSync(join(ROOT, 'packages'))
+  .filter((folder) => existsSync(join(ROOT, 'packages', folder, 'package.json')))
+  .map((folder) => ({ folder, manifest: JSON.parse(readFileSync(join(ROOT, 'packages', folder, 'package.json'), 'utf8')) as Manifest }))
+  .filter(({ manifest }) => manifest.private !== true);
+
+const fixtures: Fixture[] = published
+  .filter(({ folder }) => existsSync(join(FIXTURES, folder, 'app.ts')))
+  .map(({ folder, manifest }) => ({
+    folder,
+    name: manifest.name,
+    registry: existsSync(join(FIXTURES, folder, 'fixture.json'))
+      ? (JSON.parse(readFileSync(join(FIXTURES, folder, 'fixture.json'), 'utf8')) as { registry: string[] }).registry
+      : [],
+  }));
+
+/** npm and pnpm read `npm_config_*` from the environment: give npm a clean one. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!/^(npm|pnpm)_/i.test(name)) env[name] = value;
+  return { ...env, ...extra };
+}
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+function run(command: string, args: string[], cwd: string, timeout: number): Promise<Ran> {
+  return new Promise((done) => {
+    execFile(command, args, { cwd, timeout, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The version of `dep` the workspace installs for `folder` (or the cross-package suites): what the suites test with. */
+function workspaceVersion(dep: string, folder: string): string | undefined {
+  // Read from node_modules directly: some packages' "exports" do not expose ./package.json.
+  for (const base of [join(ROOT, 'packages', folder), join(ROOT, 'test'), ROOT]) {
+    const manifest = join(base, 'node_modules', ...dep.split('/'), 'package.json');
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+  }
+  return undefined;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Starts a node process and resolves with the first stdout match of `pattern`. */
+function start(args: string[], cwd: string, env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
+  const child = spawn(process.execPath, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no ${pattern} within 20 s from ${args.join(' ')}:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const match = pattern.exec(output);
+      if (match !== null) {
+        clearTimeout(timer);
+        done({ child, match, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+let project: string;
+const tarballs = new Map<string, string>();
+let install: Ran;
+
+beforeAll(async () => {
+  // `pnpm test` runs `tsc -b` first; run alone, this keeps the packed dist current (incremental).
+  const build = await run(process.execPath, [TSC, '-b'], ROOT, 120_000);
+  if (build.code !== 0) throw new Error(`tsc -b failed:\n${build.stdout}${build.stderr}`);
+
+  project = mkdtempSync(join(tmpdir(), 'portcullis-consumer-'));
+  const packed = join(project, 'tarballs');
+  mkdirSync(packed);
+  await Promise.all(
+    published.map(async ({ folder, manifest }) => {
+      const result = await run('pnpm', ['pack', '--pack-destination', packed], join(ROOT, 'packages', folder), 60_000);
+      if (result.code !== 0) throw new Error(`pnpm pack ${manifest.name} failed:\n${result.stdout}${result.stderr}`);
+      const file = `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`;
+      if (!existsSync(join(packed, file))) throw new Error(`pnpm pack ${manifest.name} wrote no ${file}`);
+      tarballs.set(manifest.name, file);
+    }),
+  );
+
+  const dependencies: Record<string, string> = {};
+  const pin = (dep: string, folder: string, required: boolean): void => {
+    const version = workspaceVersion(dep, folder);
+    if (version !== undefined) dependencies[dep] = version;
+    else if (required) throw new Error(`the workspace does not install ${dep}, which fixtures/${folder} needs`);
+  };
+  pin('@types/node', 'core', true);
+  for (const { folder, manifest } of published) {
+    dependencies[manifest.name] = `file:./tarballs/${tarballs.get(manifest.name)!}`;
+    // Peers at the versions the workspace tests with, rather than whatever npm would pick for them.
+    for (const peer of Object.keys(manifest.peerDependencies ?? {})) if (!peer.startsWith('@portcullis/')) pin(peer, folder, false);
+  }
+  for (const fixture of fixtures) for (const dep of fixture.registry) pin(dep, fixture.folder, true);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'portcullis-consumer', private: true, type: 'module', dependencies }, null, 2));
+  install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], project, 180_000);
+  if (install.code !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);
+
+  // The apps, a CommonJS TypeScript file that imports every package, and a strict nodenext config.
+  for (const fixture of fixtures) {
+    mkdirSync(join(project, 'src', fixture.folder), { recursive: true });
+    cpSync(join(FIXTURES, fixture.folder, 'app.ts'), join(project, 'src', fixture.folder, 'app.ts'));
+  }
+  const names = published.map(({ manifest }) => manifest.name);
+  writeFileSync(
+    join(project, 'src', 'require-types.cts'),
+    names.map((name, i) => `import p${i} = require(${JSON.stringify(name)});\nvoid p${i};\n`).join(''),
+  );
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          // As most apps set it (and @types/koa 3.0.3 itself fails without it); our .d.ts are checked by use.
+          skipLibCheck: true,
+          noEmitOnError: true,
+          types: ['node'],
+          rootDir: 'src',
+          outDir: 'dist',
+        },
+        include: ['src'],
+      },
+      null,
+      2,
+    ),
+  );
+  cpSync(join(FIXTURES, 'require.cjs'), join(project, 'require.cjs'));
+}, 300_000);
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  if (project !== undefined) rmSync(project, { recursive: true, force: true });
+});
+
+describe('the packed packages, installed with npm outside the workspace', () => {
+  it('every published package installs from its tarball with README, LICENSE and no workspace specifiers', () => {
+    expect(published.length).toBeGreaterThanOrEqual(5);
+    for (const { manifest } of published) {
+      const dir = join(project, 'node_modules', ...manifest.name.split('/'));
+      expect([manifest.name, existsSync(join(dir, 'README.md')), existsSync(join(dir, 'LICENSE'))]).toEqual([manifest.name, true, true]);
+      const installed = readFileSync(join(dir, 'package.json'), 'utf8');
+      expect(installed).not.toMatch(/"(workspace|catalog):/);
+    }
+  });
+
+  it('the strict nodenext app of every adapter type-checks (typed custom claims), and a .cts imports every package with import = require()', async () => {
+    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa']));
+    const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], project, 120_000);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  }, 150_000);
+
+  it('module node16: the ESM apps type-check; a .cts gets TS1471 there and type-checks under node20', async () => {
+    const common = ['--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--target', 'es2022', '--module', 'node16', '--moduleResolution', 'node16'];
+    const apps = fixtures.map((f) => join('src', f.folder, 'app.ts'));
+    // Three programs, run side by side.
+    const [esm, cts, node20] = await Promise.all([
+      run(process.execPath, [TSC, ...common, ...apps], project, 120_000),
+      run(process.execPath, [TSC, ...common, join('src', 'require-types.cts')], project, 120_000),
+      run(process.execPath, [TSC, ...common.slice(0, -4), '--module', 'node20', '--moduleResolution', 'node16', join('src', 'require-types.cts')], project, 120_000),
+    ]);
+    expect(esm.stdout + esm.stderr).toBe('');
+    expect(cts.code).not.toBe(0);
+    expect(cts.stdout).toContain('TS1471');
+    expect(node20.stdout + node20.stderr).toBe('');
+  }, 150_000);
+
+  it('require() of every package from CommonJS gives the same exports as import()', async () => {
+    const names = published.map(({ manifest }) => manifest.name);
+    const result = await run(process.execPath, ['require.cjs', JSON.stringify(names)], project, 30_000);
+    expect(result.stderr).toBe('');
+    const loaded = JSON.parse(result.stdout) as Record<string, { required: string[]; imported: string[]; same: boolean }>;
+    for (const name of names) {
+      expect(loaded[name]!.required.length, name).toBeGreaterThan(0);
+      expect(loaded[name]!.required, name).toEqual(loaded[name]!.imported);
+      expect(loaded[name]!.same, name).toBe(true);
+    }
+  }, 60_000);
+});
+
+describe('each adapter app over HTTP against the portcullis-issuer CLI', () => {
+  let issuerUrl: string;
+  let tokenEndpoint: string;
+  let audience: string;
+  let token: string;
+
+  beforeAll(async () => {
+    const bin = join(project, 'node_modules', '@portcullis', 'testing', 'bin', 'portcullis-issuer.js');
+    const issuer = await start([bin, '--port', '0'], project, {}, /Press Ctrl\+C/);
+    const line = (label: string): string => new RegExp(`^${label}: +(\\S+)$`, 'm').exec(issuer.output())![1]!;
+    issuerUrl = line('Issuer');
+    tokenEndpoint = line('Token endpoint');
+    audience = line('Audience');
+    expect(issuerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read', resource: audience }).toString(),
+    });
+    expect(response.status).toBe(200);
+    token = ((await response.json()) as { access_token: string }).access_token;
+  }, 30_000);
+
+  it.each(fixtures.map((f) => [f.folder] as const))('%s: 401 without a token, 200 with one, 403 without the scope', async (folder) => {
+    const app = await start([join('dist', folder, 'app.js')], project, { PORTCULLIS_ISSUER: issuerUrl, PORTCULLIS_AUDIENCE: audience }, /listening (\d+)/);
+    const url = `http://127.0.0.1:${app.match[1]!}`;
+    const bare = await fetch(`${url}/orders`);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toBe('Bearer');
+    const ok = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ client: 'demo-client', tenant: null });
+    const forbidden = await fetch(`${url}/admin`, { headers: { authorization: `Bearer ${token}` } });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(forbidden.headers.get('www-authenticate')).toContain('scope="admin"');
+    app.child.kill('SIGTERM');
+  }, 30_000);
+});

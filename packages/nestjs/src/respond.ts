@@ -19,12 +19,17 @@ interface ReplyLike {
   send(payload: string): unknown;
 }
 
+// A type guard rather than a bare instanceof, which would narrow to ServerResponse<any>.
+function isServerResponse(value: unknown): value is ServerResponse {
+  return value instanceof ServerResponse;
+}
+
 function isReply(response: unknown): response is ReplyLike {
   const reply = response as Partial<ReplyLike> | null;
   return (
     typeof reply === 'object' &&
     reply !== null &&
-    reply.raw instanceof ServerResponse &&
+    isServerResponse(reply.raw) &&
     typeof reply.code === 'function' &&
     typeof reply.header === 'function' &&
     typeof reply.send === 'function'
@@ -58,7 +63,7 @@ export function respondWithAuthError(response: unknown, error: AuthError): boole
     writeReply(response, error);
     return true;
   }
-  if (response instanceof ServerResponse) {
+  if (isServerResponse(response)) {
     if (response.headersSent) return false;
     writeNode(response, error);
     return true;
@@ -76,7 +81,7 @@ export function setAuthErrorHeaders(response: unknown, error: AuthError): void {
   if (isReply(response)) {
     if (response.sent || response.raw.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.header(name, value);
-  } else if (response instanceof ServerResponse && !response.headersSent) {
+  } else if (isServerResponse(response) && !response.headersSent) {
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   }
 }

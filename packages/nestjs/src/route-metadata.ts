@@ -49,7 +49,7 @@ export function Public(): ClassOrMethodDecorator {
     }
     Reflect.defineMetadata(PUBLIC_METADATA, true, holder);
   };
-  return decorator as ClassOrMethodDecorator;
+  return decorator;
 }
 
 function requirementDecorator(requirement: ScopeRequirement): ClassOrMethodDecorator {
@@ -58,12 +58,11 @@ function requirementDecorator(requirement: ScopeRequirement): ClassOrMethodDecor
     if (Reflect.hasOwnMetadata(PUBLIC_METADATA, holder)) {
       throw new TypeError(`Portcullis: ${describeTarget(target, key)} has both @Public() and @Scopes()/@AnyScope()`);
     }
-    // Inherited requirements (a base controller's) are kept: a subclass adds to them, never drops them.
-    const existing = (Reflect.getMetadata(SCOPES_METADATA, holder) as readonly ScopeRequirement[] | undefined) ?? [];
+    const own = (Reflect.getOwnMetadata(SCOPES_METADATA, holder) as readonly ScopeRequirement[] | undefined) ?? [];
     // Decorators run bottom-up: putting each one first keeps the order they are written in.
-    Reflect.defineMetadata(SCOPES_METADATA, Object.freeze([requirement, ...existing]), holder);
+    Reflect.defineMetadata(SCOPES_METADATA, Object.freeze([requirement, ...own]), holder);
   };
-  return decorator as ClassOrMethodDecorator;
+  return decorator;
 }
 
 /**
@@ -123,6 +122,19 @@ function ownOrInherited<T>(key: symbol, holder: object): T | undefined {
   return Reflect.getMetadata(key, holder) as T | undefined;
 }
 
+function ownRequirements(holder: object): readonly ScopeRequirement[] {
+  return (Reflect.getOwnMetadata(SCOPES_METADATA, holder) as readonly ScopeRequirement[] | undefined) ?? [];
+}
+
+/** A controller's requirements and its base classes', the base's first: a subclass adds, never drops. */
+function classRequirements(controller: object): readonly ScopeRequirement[] {
+  const chain: object[] = [];
+  for (let c: object | null = controller; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) {
+    chain.unshift(c);
+  }
+  return chain.flatMap(ownRequirements);
+}
+
 /**
  * The {@link RouteAuth} of `handler` in `controller`, read once per pair: the same handler function
  * may be inherited by controllers with different class decorators.
@@ -132,12 +144,12 @@ export function routeAuthOf(controller: object, handler: object): RouteAuth {
   if (byHandler === undefined) compiled.set(controller, (byHandler = new WeakMap()));
   let route = byHandler.get(handler);
   if (route === undefined) {
-    const handlerRequirements = ownOrInherited<readonly ScopeRequirement[]>(SCOPES_METADATA, handler) ?? [];
+    const handlerRequirements = ownRequirements(handler);
     const classPublic = ownOrInherited<boolean>(PUBLIC_METADATA, controller) === true;
-    const classRequirements = classPublic ? [] : (ownOrInherited<readonly ScopeRequirement[]>(SCOPES_METADATA, controller) ?? []);
     const isPublic =
       ownOrInherited<boolean>(PUBLIC_METADATA, handler) === true || (classPublic && handlerRequirements.length === 0);
-    route = Object.freeze({ isPublic, requirements: isPublic ? [] : Object.freeze([...classRequirements, ...handlerRequirements]) });
+    const requirements = isPublic ? [] : [...(classPublic ? [] : classRequirements(controller)), ...handlerRequirements];
+    route = Object.freeze({ isPublic, requirements: Object.freeze(requirements) });
     byHandler.set(handler, route);
   }
   return route;

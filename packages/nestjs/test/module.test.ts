@@ -167,14 +167,15 @@ describe.each(PLATFORMS)('PortcullisModule on $name', (platform) => {
   });
 
   it("a wrong verifier option fails the app's creation with a TypeError naming it", async () => {
-    const module = appModule(PortcullisModule.forRoot({ issuer: issuer.url } as PortcullisModuleOptions));
+    const module = appModule(PortcullisModule.forRoot({ issuer: issuer.url }));
     await expect(platform.create(module)).rejects.toThrow(/audience/);
     await expect(platform.create(module)).rejects.toBeInstanceOf(TypeError);
   });
 
   it('a factory result with "global" fails the app creation: global goes in the forRootAsync options', async () => {
     const module = appModule(
-      PortcullisModule.forRootAsync({ useFactory: () => ({ ...verifierOptions(), global: false }) } as PortcullisModuleAsyncOptions),
+      // The type does not stop it (a returned object is not checked for excess keys): the module does.
+      PortcullisModule.forRootAsync({ useFactory: () => ({ ...verifierOptions(), global: false }) }),
     );
     await expect(platform.create(module)).rejects.toThrow(/"global" goes in the options of PortcullisModule.forRootAsync\(\)/);
   });
@@ -183,7 +184,7 @@ describe.each(PLATFORMS)('PortcullisModule on $name', (platform) => {
 describe('module options are checked where the module is declared', () => {
   const options = { issuer: 'https://issuer.example.com/', audience: 'https://api.example.com' };
 
-  it.each([
+  it.each<[string, unknown, RegExp]>([
     ['nothing', undefined, /needs verifier options or a verifier/],
     ['a string', 'https://issuer.example.com/', /needs verifier options or a verifier/],
     ['optional that is not a boolean', { ...options, optional: 'yes' }, /option "optional" must be a boolean/],
@@ -206,7 +207,7 @@ describe('module options are checked where the module is declared', () => {
     }
   });
 
-  it.each([
+  it.each<[string, unknown, RegExp]>([
     ['no useFactory', {}, /option "useFactory" of PortcullisModule.forRootAsync\(\) must be a function/],
     ['an unknown key', { useFactory: () => options, injects: [] }, /option "injects" of PortcullisModule.forRootAsync\(\) is not a known option/],
     ['inject that is not an array', { useFactory: () => options, inject: 'ConfigService' }, /option "inject"/],

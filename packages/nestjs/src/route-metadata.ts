@@ -10,7 +10,15 @@ export const PUBLIC_METADATA: unique symbol = Symbol('@portcullis/nestjs public'
 /** Metadata key of the scope requirements of `@Scopes()` and `@AnyScope()`, in declaration order. */
 export const SCOPES_METADATA: unique symbol = Symbol('@portcullis/nestjs scopes');
 
-/** A decorator that fits a controller class or one of its handlers. */
+/**
+ * A decorator that fits a controller class or one of its handlers: what `@Public()`, `@Scopes()` and
+ * `@AnyScope()` return.
+ *
+ * @example
+ * ```ts
+ * const adminOnly: ClassOrMethodDecorator = Scopes('admin');
+ * ```
+ */
 export type ClassOrMethodDecorator = ClassDecorator & MethodDecorator;
 
 /** The function metadata goes on: the handler for a method decorator, the class otherwise. */

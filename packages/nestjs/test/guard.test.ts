@@ -192,6 +192,25 @@ describe.each(PLATFORMS)('PortcullisGuard on $name', (platform) => {
     }
   });
 
+  it('allowFormBodyToken: the guard runs after Nest parsed the body, so a form-body token (RFC 6750 §2.2) is read', async () => {
+    const formApp = await startApp(platform, moduleWith({ allowFormBodyToken: true }));
+    try {
+      const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      const ok = await send(formApp.url, { method: 'POST', path: '/orders', headers: form, body: `access_token=${good.mint({ scope: 'orders:read orders:write' })}` });
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toMatchObject({ authenticated: true });
+      const twice = await send(formApp.url, {
+        method: 'POST',
+        path: '/orders',
+        headers: { ...form, ...bearer(good.mint()) },
+        body: `access_token=${good.mint()}`,
+      });
+      expect(twice.status).toBe(400);
+    } finally {
+      await formApp.close();
+    }
+  });
+
   describe('optional mode', () => {
     it('a request without a credential reaches the handler with @Auth() undefined', async () => {
       const answer = await send(optionalApp.url, { path: '/me' });

@@ -1,6 +1,6 @@
 // An app's own exception filters: refusals keep their exact answer (respond mode), or reach the
 // filters as a PortcullisException carrying status and headers (errors: 'pass').
-import { Catch, HttpException, Module, type ArgumentsHost, type ExceptionFilter, type Type } from '@nestjs/common';
+import { Catch, HttpException, Inject, Module, type ArgumentsHost, type ExceptionFilter, type Type } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
@@ -29,7 +29,7 @@ const seen: unknown[] = [];
  */
 @Catch()
 class CatchAllFilter implements ExceptionFilter {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
   catch(exception: unknown, host: ArgumentsHost): void {
     seen.push(exception);
     const { httpAdapter } = this.adapterHost;
@@ -41,7 +41,7 @@ class CatchAllFilter implements ExceptionFilter {
 /** A filter written for 'pass' mode: it renders its own body and sends the exception's headers. */
 @Catch(PortcullisException)
 class AuthProblemFilter implements ExceptionFilter {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
   catch(exception: PortcullisException, host: ArgumentsHost): void {
     seen.push(exception);
     const { httpAdapter } = this.adapterHost;

@@ -14,6 +14,7 @@ import express4 from 'express4';
 import Fastify from 'fastify';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
+import { NEST_ADAPTERS } from './apps-nest.js';
 
 export interface AppOptions {
   verifier: Verifier;
@@ -141,4 +142,5 @@ export const ADAPTERS: readonly Adapter[] = [
   fastifyAdapter,
   koaAdapter('koa 3', Koa3),
   koaAdapter('koa 2', Koa2),
+  ...NEST_ADAPTERS,
 ];

@@ -1,0 +1,111 @@
+/**
+ * The guard: verifies the request's token with core, checks the route's scopes, and answers a
+ * refusal itself.
+ */
+import { IncomingMessage } from 'node:http';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { describeRequest, isAuthError, type AccessToken, type AuthError } from '@portcullis/core';
+import type { PortcullisSettings } from './options.js';
+import { PortcullisException } from './portcullis-exception.js';
+import { setVerdict, verdictOf } from './request-state.js';
+import { respondWithAuthError, setAuthErrorHeaders } from './respond.js';
+import { routeAuthOf } from './route-metadata.js';
+import { PORTCULLIS_SETTINGS } from './tokens.js';
+
+const NOT_HTTP =
+  'Portcullis: PortcullisGuard protects HTTP routes only; mark this handler or its class @Public(), or install the guard per controller (global: false)';
+
+/** Node's request under the platform's: Express's `req` is one, Fastify's `request.raw` holds one. */
+function nodeRequestOf(request: unknown): IncomingMessage {
+  if (request instanceof IncomingMessage) return request;
+  const raw = (request as { raw?: unknown } | null)?.raw;
+  if (raw instanceof IncomingMessage) return raw;
+  throw new Error('Portcullis: PortcullisGuard needs @nestjs/platform-express or @nestjs/platform-fastify');
+}
+
+/**
+ * A promise that never settles, returned once the guard has answered a refusal itself. Nest has no
+ * way for a guard to end a request that takes no further step: `false` or a throw go to the app's
+ * exception filters, which would answer again (and a filter that does not check `headersSent` would
+ * throw). Nothing holds on to this promise but the request's own pipeline, so both are collected
+ * with the request.
+ */
+function answered(): Promise<boolean> {
+  return new Promise<boolean>(() => undefined);
+}
+
+/**
+ * The guard that `PortcullisModule` installs for every route (or that `@UseGuards(PortcullisGuard)`
+ * applies where `global: false`). On each request it verifies the bearer token (core does: the
+ * credential rules, the JWT, the keys), then every `@Scopes()`/`@AnyScope()` of the controller and the
+ * handler, and makes the token the value of `@Auth()`. A `@Public()` route is let through untouched.
+ *
+ * A refusal (400, 401, 403, 503) is answered by the guard itself, byte for byte as
+ * `@portcullis/express` and `@portcullis/fastify` answer it, and never reaches an exception filter,
+ * so an app's catch-all filter cannot drop the challenge. With `errors: 'pass'` it throws a
+ * {@link PortcullisException} for those filters instead.
+ *
+ * @example
+ * ```ts
+ * @Module({ imports: [PortcullisModule.forRoot({ issuer, audience, global: false })], controllers: [OrdersController] })
+ * class AppModule {}
+ *
+ * @Controller('orders')
+ * @UseGuards(PortcullisGuard)
+ * class OrdersController {}
+ * ```
+ */
+@Injectable()
+export class PortcullisGuard implements CanActivate {
+  readonly #settings: PortcullisSettings;
+  readonly #authenticateOptions: { optional: boolean };
+
+  constructor(@Inject(PORTCULLIS_SETTINGS) settings: PortcullisSettings) {
+    this.#settings = settings;
+    this.#authenticateOptions = Object.freeze({ optional: settings.optional });
+  }
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const route = routeAuthOf(context.getClass(), context.getHandler());
+    if (context.getType() !== 'http') {
+      if (route.isPublic) return true;
+      throw new Error(NOT_HTTP);
+    }
+    const http = context.switchToHttp();
+    const request: object = http.getRequest();
+    // Applied twice (globally and by @UseGuards): the first run decided, and a refusal never got here.
+    if (verdictOf(request) !== undefined) return true;
+    if (route.isPublic) {
+      setVerdict(request, { auth: undefined });
+      return true;
+    }
+    return this.#authenticate(request, http.getResponse(), route.requirements);
+  }
+
+  async #authenticate(request: object, response: unknown, requirements: ReturnType<typeof routeAuthOf>['requirements']): Promise<boolean> {
+    const { verifier } = this.#settings;
+    let auth: AccessToken<object> | undefined;
+    try {
+      const body = (request as { body?: unknown }).body;
+      auth = await verifier.authenticate(describeRequest(nodeRequestOf(request), body), this.#authenticateOptions);
+      // Without a token (optional mode) core answers 401 here, and counts it.
+      for (const requirement of requirements) verifier.checkScopes(auth, requirement);
+    } catch (error) {
+      if (!isAuthError(error)) throw error;
+      return this.#refuse(error, response);
+    }
+    setVerdict(request, { auth: auth as AccessToken | undefined });
+    return true;
+  }
+
+  #refuse(error: AuthError, response: unknown): Promise<boolean> {
+    if (this.#settings.passErrors) {
+      // So that Nest's default handler, which renders status and body only, sends the challenge too.
+      setAuthErrorHeaders(response, error);
+      throw new PortcullisException(error);
+    }
+    // Already answered by someone else, or a response of an unknown kind: Nest's exception layer.
+    if (!respondWithAuthError(response, error)) throw new PortcullisException(error);
+    return answered();
+  }
+}

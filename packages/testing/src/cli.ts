@@ -14,7 +14,8 @@ Options:
   --port <n>             TCP port (default 9000; 0 picks a free one)
   --issuer-path <path>   path of the issuer identifier, e.g. /realms/demo (default none)
   --audience <uri>       aud of issued tokens (default https://api.example.com)
-  --client-id <id>       demo client id (default demo-client)
+  --client-id <id>       demo client id (default demo-client; <id>-opaque gets opaque tokens,
+                         <id>-api introspects them)
   --client-secret <s>    demo client secret (default ${DEMO_SECRET})
   --scopes "<a b>"       space-separated scopes of the demo client (default "orders:read orders:write")
   --token-lifetime <s>   token lifetime in seconds (default 300)
@@ -89,6 +90,14 @@ export async function main(
           clientSecret: values['client-secret'],
           scopes: values.scopes.split(' ').filter((scope) => scope !== ''),
         },
+        // The same client with opaque tokens, and the API's own client that introspects them.
+        {
+          clientId: `${clientId}-opaque`,
+          clientSecret: values['client-secret'],
+          scopes: values.scopes.split(' ').filter((scope) => scope !== ''),
+          tokenFormat: 'opaque',
+        },
+        { clientId: `${clientId}-api`, clientSecret: values['client-secret'], scopes: [] },
       ],
     });
   } catch (error) {
@@ -105,10 +114,18 @@ export async function main(
       `OpenID config:  ${issuer.openidConfigurationUrl}`,
       `JWKS URI:       ${issuer.jwksUri}`,
       `Token endpoint: ${issuer.tokenEndpoint}`,
+      `Introspection:  ${issuer.introspectionEndpoint}`,
+      `Revocation:     ${issuer.revocationEndpoint}`,
       `Audience:       ${issuer.audience}`,
       '',
       'Get a token:',
       `  curl -s -u ${shellQuote(`${clientId}:${shownSecret}`)} -d grant_type=client_credentials ${shellQuote(issuer.tokenEndpoint)}`,
+      '',
+      'Get an opaque token (RFC 7662 introspection tells its claims):',
+      `  curl -s -u ${shellQuote(`${clientId}-opaque:${shownSecret}`)} -d grant_type=client_credentials ${shellQuote(issuer.tokenEndpoint)}`,
+      '',
+      'Introspect it, as the API (replace $TOKEN):',
+      `  curl -s -u ${shellQuote(`${clientId}-api:${shownSecret}`)} -d "token=$TOKEN" ${shellQuote(issuer.introspectionEndpoint)}`,
       '',
       'Press Ctrl+C to stop.',
       '',

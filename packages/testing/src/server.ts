@@ -37,6 +37,7 @@ interface MutableStats {
   metadataRequests: number;
   tokenRequests: number;
   introspectionRequests: number;
+  introspectionPeakInFlight: number;
   revocationRequests: number;
 }
 
@@ -55,7 +56,8 @@ export class IssuerServer {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #stats: MutableStats = { jwksRequests: 0, metadataRequests: 0, tokenRequests: 0, introspectionRequests: 0, revocationRequests: 0 };
+  readonly #stats: MutableStats = { jwksRequests: 0, metadataRequests: 0, tokenRequests: 0, introspectionRequests: 0, introspectionPeakInFlight: 0, revocationRequests: 0 };
+  #introspectionInFlight = 0;
   readonly #routes: IssuerRoutes;
   #paths = new Map<string, Route>();
   #closing: Promise<void> | undefined;
@@ -105,6 +107,7 @@ export class IssuerServer {
     this.#stats.metadataRequests = 0;
     this.#stats.tokenRequests = 0;
     this.#stats.introspectionRequests = 0;
+    this.#stats.introspectionPeakInFlight = this.#introspectionInFlight;
     this.#stats.revocationRequests = 0;
   }
 
@@ -153,6 +156,11 @@ export class IssuerServer {
       handler = this.#routes.handleToken(req, res);
     } else if (route === 'introspection') {
       this.#stats.introspectionRequests += 1;
+      this.#introspectionInFlight += 1;
+      this.#stats.introspectionPeakInFlight = Math.max(this.#stats.introspectionPeakInFlight, this.#introspectionInFlight);
+      res.once('close', () => {
+        this.#introspectionInFlight -= 1;
+      });
       handler = this.#routes.handleIntrospection(req, res);
     } else {
       this.#stats.revocationRequests += 1;

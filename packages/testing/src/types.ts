@@ -210,6 +210,8 @@ export interface IssuerStats {
   readonly tokenRequests: number;
   /** Requests to the introspection endpoint, of any method and in any mode. */
   readonly introspectionRequests: number;
+  /** The most introspection requests being answered at once (since start or `resetStats`). */
+  readonly introspectionPeakInFlight: number;
   /** Requests to the revocation endpoint. */
   readonly revocationRequests: number;
 }

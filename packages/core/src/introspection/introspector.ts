@@ -185,6 +185,8 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
 
   async #lookup(key: string, endpoint: string, token: string, deadline: number): Promise<JwtClaims> {
     const cached = this.#options.cacheTtlMs > 0 ? await this.#cacheGet(key, deadline) : undefined;
+    // A store that answered late (or not at all) does not eat the server's share: the call gets a full timeout.
+    if (performance.now() > deadline - this.#options.timeout / 2) deadline = performance.now() + this.#options.timeout;
     if (cached !== undefined) {
       this.#stats.cacheHits++;
       // Expiry and every other rule are checked again on each hit: the store is not trusted to expire.

@@ -258,7 +258,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       }
       let jws: ParsedJws | undefined;
       try {
-        jws = parseJws(token, this.realm);
+        // A token without two dots is no compact JWS; with an opaque issuer, skip the throw of parseJws.
+        if (this.#opaqueIssuer === undefined || token.indexOf('.') !== -1) jws = parseJws(token, this.realm);
       } catch (error) {
         // Not a compact JWS: an opaque token, for the one issuer that introspects them (if any).
         if (this.#opaqueIssuer === undefined || !(error instanceof InvalidTokenError) || !NOT_A_JWS.has(error.reason)) throw error;

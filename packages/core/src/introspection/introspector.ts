@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { AuthError, IntrospectionUnavailableError, InvalidTokenError } from '../errors.js';
 import { discoverIntrospectionEndpoint } from '../keys/discovery.js';
 import { FetchError, fetchBounded, parseJsonText } from '../lib/fetch-json.js';
+import { MemoryIntrospectionCache } from '../stores.js';
 import type { JwtClaims } from '../types.js';
 import { introspectionCacheKey } from './cache-key.js';
 import { MalformedJwtResponse, verifyJwtResponse, type JwtResponseContext } from './jwt-response.js';
@@ -108,7 +109,9 @@ class Unavailable extends Error {
 /** Largest introspection response accepted, in bytes. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, store: unknown): Promise<T> {
+  // The built-in memory store answers at once: no timer needed to bound it.
+  if (store instanceof MemoryIntrospectionCache) return promise;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the cache store did not answer within ${Math.round(ms)} ms`)), Math.max(1, ms));
     promise.then(
@@ -300,7 +303,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
   async #cacheGet(key: string, deadline: number): Promise<Record<string, unknown> | undefined> {
     let text: string | undefined;
     try {
-      text = await withTimeout(this.#options.cacheStore.get(key), deadline - performance.now());
+      text = await withTimeout(this.#options.cacheStore.get(key), deadline - performance.now(), this.#options.cacheStore);
     } catch (error) {
       this.#cacheFailed('get', error);
       return undefined;
@@ -320,7 +323,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     const ttl = Math.min(this.#options.cacheTtlMs, exp === undefined ? Infinity : exp * 1000 - nowMs);
     if (!(ttl >= 1)) return;
     // Not awaited: the answer is ready; the store has until the timeout to take it.
-    withTimeout(this.#options.cacheStore.set(key, JSON.stringify(claims), Math.floor(ttl)), this.#options.timeout).catch((error: unknown) =>
+    withTimeout(this.#options.cacheStore.set(key, JSON.stringify(claims), Math.floor(ttl)), this.#options.timeout, this.#options.cacheStore).catch((error: unknown) =>
       this.#cacheFailed('set', error),
     );
   }

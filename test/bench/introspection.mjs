@@ -7,9 +7,10 @@
 //
 // Prints a Markdown table of medians.
 import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { URL, fileURLToPath } from 'node:url';
 import { hasTaskset, median, say } from './lib/common.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';

@@ -254,7 +254,7 @@ describe('error flow: the response', () => {
     expect(events).toHaveLength(1);
     expect(events[0]!.kind).toBe('unauthorized');
     expect(events[0]!.status).toBe(401);
-    const shown = JSON.stringify([String(error), String(error.cause), events[0]!.error.message, String((events[0]!.error as Error).cause)]);
+    const shown = JSON.stringify([String(error), String(error.cause), events[0]!.error.message, String(events[0]!.error.cause)]);
     expect(shown).not.toContain('wrong-secret-value-1234');
   });
 

@@ -128,8 +128,8 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
     issuer: urls.url,
     async verifyJwt(token) {
       try {
-        const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks() as Parameters<typeof createLocalJWKSet>[0]), { issuer: urls.url });
-        return payload as Record<string, unknown>;
+        const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), { issuer: urls.url });
+        return payload;
       } catch {
         return undefined;
       }

@@ -9,6 +9,7 @@ import {
   MemoryIntrospectionCache,
   createVerifier,
   type IntrospectionCacheFailedEvent,
+  type IntrospectionCompletedEvent,
   type IntrospectionCacheStore,
   type IntrospectionFailedEvent,
   type IntrospectionOptions,
@@ -278,6 +279,23 @@ describe('caching', () => {
     expect(issuer.stats.introspectionRequests).toBe(1);
     const stats = verifier.stats().introspection[issuer.url]!;
     expect(stats).toMatchObject({ calls: 1, active: 1, cacheHits: 1, cacheMisses: 1, failures: 0 });
+  });
+
+  it('introspection_completed reports each call (active or not) without the token, and stats count them', async () => {
+    const verifier = verifierFor();
+    const events: IntrospectionCompletedEvent[] = [];
+    verifier.on('introspection_completed', (event) => events.push(event));
+    const token = issuer.mintOpaque();
+    await verifier.verify(token);
+    await refusal(verifier.verify('unknown-token-0123456789abcdefghij'));
+    expect(events.map((e) => [e.issuer, e.endpoint, e.active])).toEqual([
+      [issuer.url, issuer.introspectionEndpoint, true],
+      [issuer.url, issuer.introspectionEndpoint, false],
+    ]);
+    for (const event of events) expect(event.durationMs).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(events)).not.toContain(token);
+    expect(verifier.stats().introspection[issuer.url]).toMatchObject({ calls: 2, active: 1, refused: 1, failures: 0, inFlight: 0 });
+    expect(verifier.stats().rejectedByReason.token_inactive).toBe(1);
   });
 
   it('cacheTtl 0 turns the cache off: every request is a call', async () => {

@@ -334,6 +334,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     this.#emitSafely('introspection_cache_failed', { issuer: this.issuer, operation, error: err });
   }
 
+  /** `deadline` is the call phase's (reset after a slow cache store), so this is the time since that phase began. */
   #completed(endpoint: string, deadline: number, active: boolean): void {
     if (this.listenerCount('introspection_completed') === 0) return;
     const durationMs = performance.now() - (deadline - this.#options.timeout);

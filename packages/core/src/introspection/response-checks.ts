@@ -24,7 +24,8 @@ const TIME_MEMBERS = ['exp', 'iat', 'nbf'] as const;
 const ACCESS_TOKEN_TYPES = new Set(['bearer', 'dpop']);
 /**
  * Proprietary members that say what kind of token this is: Ory Hydra's `token_use`
- * (`access_token`/`refresh_token`), Keycloak's `typ` (`Bearer`/`Refresh`/`ID`).
+ * (`access_token`/`refresh_token`; `access` as AWS Cognito spells it), checked here; Keycloak's `typ`
+ * (`Bearer`/`Refresh`/`ID`) is checked against {@link ACCESS_TOKEN_TYPES}.
  */
 const ACCESS_TOKEN_USES = new Set(['access_token', 'access']);
 

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier } from '@portcullis/core';
 import { startFakeIssuer } from '@portcullis/testing';
 import { ADAPTERS, type RunningApp } from './apps.js';
-import { REALM, ROWS, type Issuers, type Row } from './table.js';
+import { REALM, ROWS as JWT_ROWS, type Issuers, type Row } from './table.js';
+import { INTROSPECTING_CLIENT, OPAQUE_ROWS } from './table-opaque.js';
+
+const ROWS: readonly Row[] = [...JWT_ROWS, ...OPAQUE_ROWS];
 
 interface Answer {
   status: number;
@@ -46,11 +49,17 @@ beforeAll(async () => {
   const down = await startFakeIssuer();
   down.setJwksMode('down');
   down.setMetadataMode('down');
-  issuers = { good, down };
+  const opaque = await startFakeIssuer({ clients: [{ ...INTROSPECTING_CLIENT, scopes: [] }] });
+  const introspectionDown = await startFakeIssuer({ clients: [{ ...INTROSPECTING_CLIENT, scopes: [] }] });
+  introspectionDown.setIntrospectionMode('down');
+  issuers = { good, down, opaque, introspectionDown };
+  const introspection = (issuer: typeof good) => ({ ...INTROSPECTING_CLIENT, endpoint: issuer.introspectionEndpoint, cacheTtl: 0 });
   verifier = createVerifier({
     issuer: [
       { issuer: good.url, jwksUri: good.jwksUri },
       { issuer: down.url, jwksUri: down.jwksUri },
+      { issuer: opaque.url, introspection: introspection(opaque) },
+      { issuer: introspectionDown.url, jwksUri: introspectionDown.jwksUri, introspect: 'always', introspection: introspection(introspectionDown) },
     ],
     audience: good.audience,
     realm: REALM,
@@ -61,6 +70,8 @@ afterAll(async () => {
   verifier.close();
   await issuers.good.close();
   await issuers.down.close();
+  await issuers.opaque.close();
+  await issuers.introspectionDown.close();
 });
 
 describe.each(ADAPTERS)('conformance: $name', (adapter) => {

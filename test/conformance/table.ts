@@ -5,8 +5,9 @@
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { FakeIssuer } from '@portcullis/testing';
+import type { OpaqueIssuers } from './table-opaque.js';
 
-export interface Issuers {
+export interface Issuers extends OpaqueIssuers {
   /** The issuer the verifier trusts. */
   good: FakeIssuer;
   /** A second trusted issuer whose JWKS is down from the start: its tokens can only get a 503. */

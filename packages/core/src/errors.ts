@@ -11,7 +11,8 @@ export type AuthErrorCode =
   | 'invalid_token'
   | 'credentials_required'
   | 'insufficient_scope'
-  | 'keys_unavailable';
+  | 'keys_unavailable'
+  | 'introspection_unavailable';
 
 /**
  * Why a request was refused, finer than {@link AuthErrorCode}. Stable: safe to count in metrics and to
@@ -45,6 +46,10 @@ export type RejectReason =
   | 'issued_in_future'
   | 'too_old'
   | 'custom_validation_failed'
+  // introspection (RFC 7662)
+  | 'token_inactive'
+  | 'introspection_refused'
+  | 'introspection_unavailable'
   // after verification
   | 'insufficient_scope'
   | 'keys_unavailable';
@@ -224,6 +229,35 @@ export class KeysUnavailableError extends AuthError {
     super({
       reason: 'keys_unavailable',
       description: 'the signing keys are temporarily unavailable',
+      realm: init.realm,
+      cause: init.cause,
+    });
+    this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
+  }
+  get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfter), 'Cache-Control': 'no-store' };
+  }
+}
+
+/**
+ * 503: the authorization server's introspection endpoint (RFC 7662) could not judge the token: it was
+ * unreachable, too slow, answered 5xx, something that is not an introspection response, or refused our
+ * own client credentials. The token is not at fault, so there is no challenge; `Retry-After` is set.
+ *
+ * @example
+ * ```ts
+ * verifier.on('introspection_failed', (e) => log.error({ issuer: e.issuer, kind: e.kind }, 'introspection down'));
+ * ```
+ */
+export class IntrospectionUnavailableError extends AuthError {
+  readonly code = 'introspection_unavailable' as const;
+  readonly status = 503 as const;
+  /** Seconds the client should wait before retrying. */
+  readonly retryAfter: number;
+  constructor(init: { retryAfter: number; cause?: unknown; realm?: string | undefined }) {
+    super({
+      reason: 'introspection_unavailable',
+      description: 'the token cannot be checked at the moment',
       realm: init.realm,
       cause: init.cause,
     });

@@ -5,6 +5,7 @@ export {
   CredentialsRequiredError,
   InsufficientScopeError,
   KeysUnavailableError,
+  IntrospectionUnavailableError,
   isAuthError,
 } from './errors.js';
 export type { AuthErrorCode, RejectReason, ErrorBody } from './errors.js';
@@ -58,10 +59,21 @@ export { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions } from './keys/jwks
 export type { JwksCacheOptions, JwksCacheInit, ResolvedJwksCacheOptions } from './keys/jwks-options.js';
 export { importVerificationKey } from './keys/jwk-import.js';
 export type { VerificationKey } from './keys/jwk-import.js';
-export { discoverJwksUri, metadataUrls, DiscoveryError } from './keys/discovery.js';
+export { discoverJwksUri, discoverIntrospectionEndpoint, metadataUrls, DiscoveryError } from './keys/discovery.js';
 export type { DiscoveryOptions, DiscoveryErrorKind } from './keys/discovery.js';
 export { IssuerKeys } from './keys/issuer-keys.js';
 export type { IssuerKeysOptions, IssuerKeysEvents, IssuerKeysStats, DiscoveryFailedEvent } from './keys/issuer-keys.js';
 export { FetchError } from './lib/fetch-json.js';
+export { INTROSPECTION_OPTION_KEYS } from './introspection/options.js';
+export type { IntrospectionOptions } from './introspection/options.js';
+export { introspectionCacheKey } from './introspection/cache-key.js';
+export type {
+  IntrospectionStats,
+  IntrospectionEvents,
+  IntrospectionFailureKind,
+  IntrospectionCompletedEvent,
+  IntrospectionFailedEvent,
+  IntrospectionCacheFailedEvent,
+} from './introspection/introspector.js';
 export type { FetchErrorKind } from './lib/fetch-json.js';
 export type { VerifierEvents } from './verifier.js';

@@ -8,7 +8,8 @@ import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } fro
 import { normalizeMediaType } from './jwt/claims.js';
 import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import type { TokenCacheOptions } from './token-cache.js';
-import { resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
+import { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
+import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection/options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 import type { KeySource } from './verifier.js';
@@ -30,6 +31,17 @@ export interface IssuerConfig {
    * unused): keys you hold yourself, or a cache of your own. See {@link KeySource}.
    */
   keySource?: KeySource | undefined;
+  /**
+   * RFC 7662 token introspection at this issuer. Without `introspect`, every token of this issuer is
+   * introspected instead of verified locally: opaque tokens (at most one issuer may take them) and
+   * compact JWSs whose `iss` names it. See {@link IntrospectionOptions}.
+   */
+  introspection?: IntrospectionOptions | undefined;
+  /**
+   * `'always'`: this issuer's JWTs are verified locally as usual and then introspected too, to see
+   * revocation (only for servers that introspect JWTs). Such an issuer takes no opaque tokens.
+   */
+  introspect?: 'always' | undefined;
 }
 
 /** A custom check run after every built-in one. Return `false` or throw to refuse the token. */
@@ -121,6 +133,8 @@ export interface ResolvedIssuer {
   readonly secret: KeyObject | undefined;
   readonly needsKeys: boolean;
   readonly keySource: KeySource | undefined;
+  readonly introspection: ResolvedIntrospection | undefined;
+  readonly introspect: 'always' | undefined;
 }
 
 export interface ResolvedOptions<C extends object> {
@@ -148,7 +162,7 @@ export const VERIFIER_OPTION_KEYS = [
 ] as const;
 
 /** Every key an entry of the `issuer` list may hold. */
-export const ISSUER_OPTION_KEYS = ['issuer', 'jwksUri', 'audience', 'algorithms', 'secret', 'keySource'] as const;
+export const ISSUER_OPTION_KEYS = ['issuer', 'jwksUri', 'audience', 'algorithms', 'secret', 'keySource', 'introspection', 'introspect'] as const;
 
 function fail(option: string, message: string): never {
   throw new TypeError(`Portcullis: option "${option}" ${message}`);
@@ -218,7 +232,18 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
   if (keySource !== undefined && (typeof keySource.peek !== 'function' || typeof keySource.load !== 'function')) {
     fail(`${prefix}keySource`, 'must have peek(kid) and load(kid) methods');
   }
-  return { issuer, jwksUri, audiences, algorithms, secret, needsKeys, keySource };
+  let introspection: ResolvedIntrospection | undefined;
+  if (config.introspection !== undefined) {
+    const jwks = defaults.jwks;
+    const jwksTimeout = typeof jwks === 'object' && jwks !== null && typeof jwks.timeout === 'number' ? jwks.timeout : DEFAULT_JWKS_CACHE_OPTIONS.timeout;
+    introspection = resolveIntrospection(config.introspection, `${prefix}introspection`, jwksTimeout);
+  }
+  const introspect = config.introspect;
+  if (introspect !== undefined) {
+    if (introspect !== 'always') fail(`${prefix}introspect`, "must be 'always' (or left out)");
+    if (introspection === undefined) fail(`${prefix}introspect`, 'needs an "introspection" configuration on the same issuer');
+  }
+  return { issuer, jwksUri, audiences, algorithms, secret, needsKeys, keySource, introspection, introspect };
 }
 
 /** Validates and completes the options. Throws a `TypeError` naming the first wrong option. */
@@ -243,6 +268,11 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   for (const { issuer } of issuers) {
     if (seen.has(issuer)) fail('issuer', `lists ${issuer} twice`);
     seen.add(issuer);
+  }
+  // An opaque token names no issuer: with two candidates it would be sent to one that did not issue it.
+  const opaque = issuers.map((entry, i) => ({ entry, i })).filter(({ entry }) => entry.introspection !== undefined && entry.introspect === undefined);
+  if (opaque.length > 1) {
+    fail(`issuer[${opaque[1]!.i}].introspection`, "is a second issuer taking opaque tokens; only one may (set introspect: 'always' on JWT issuers)");
   }
 
   const tokenType = options.tokenType === undefined ? undefined : normalizeMediaType(String(options.tokenType));

@@ -64,7 +64,7 @@ export type JwtClaims = StandardClaims & CustomClaims & { [name: string]: unknow
  * ```
  */
 export interface AccessToken<C extends object = JwtClaims> {
-  /** The compact JWS as received. Do not log it. */
+  /** The token as received (a compact JWS, or an opaque string). Do not log it. */
   token: string;
   header: JwtHeader;
   claims: C & StandardClaims;
@@ -75,8 +75,19 @@ export interface AccessToken<C extends object = JwtClaims> {
   issuer: string;
   /** The `aud` claim as a list. */
   audience: readonly string[];
-  /** `exp` as a Date. */
+  /**
+   * `exp` as a Date. For an introspected token whose response has no `exp`: the end of the cached
+   * verdict (now plus `introspection.cacheTtl`).
+   */
   expiresAt: Date;
+  /**
+   * How the token was judged: `'jwt'` for a compact JWS (verified locally or introspected), `'opaque'`
+   * for any other token, checked by RFC 7662 introspection. An opaque token has no JOSE header:
+   * `header` is then `{ alg: '' }`.
+   */
+  readonly format: 'jwt' | 'opaque';
+  /** The confirmation claim (RFC 7800, RFC 9449 §6, RFC 8705 §3), from the JWT or the introspection response. */
+  readonly cnf?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** A scope requirement: every scope of `allOf`, and at least one of `anyOf`. */

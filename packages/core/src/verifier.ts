@@ -19,6 +19,8 @@ import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type Verifie
 import { checkScopes, extractScopes } from './scopes.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
 import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
+import { Introspector, type IntrospectionEvents, type IntrospectionStats } from './introspection/introspector.js';
+import { resolveJwksCacheOptions } from './keys/jwks-options.js';
 import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
 
 /**
@@ -70,16 +72,29 @@ export interface VerifierStats {
   /** Verified-token cache hits and misses (zeros when the cache is off). */
   tokenCache: { hits: number; misses: number; size: number };
   issuers: Record<string, IssuerKeysStats | undefined>;
+  /** Per issuer with `introspection`: calls, cache hits and misses, failures. */
+  introspection: Record<string, IntrospectionStats>;
 }
 
-/** Events of a verifier: the JWKS and discovery events of its issuers, and `token_rejected`. */
-export type VerifierEvents = IssuerKeysEvents & { token_rejected: [TokenRejectedEvent] };
+/**
+ * Events of a verifier: the JWKS and discovery events of its issuers, the introspection events
+ * (`introspection_completed`, `introspection_failed`, `introspection_cache_failed`), and `token_rejected`.
+ */
+export type VerifierEvents = IssuerKeysEvents & Omit<IntrospectionEvents, 'discovery_failed'> & { token_rejected: [TokenRejectedEvent] };
+
+/** Failures of `parseJws` that mean "not a compact JWS at all": such a token may be opaque. */
+const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload']);
+
+/** An opaque token has no JOSE header; handlers and `validate` get this one. */
+const OPAQUE_HEADER: JwtHeader = Object.freeze({ alg: '' });
 
 interface IssuerRuntime extends ResolvedIssuer {
   /** The configured key source, or the JWKS cache; undefined for an HMAC-only issuer. */
   readonly keys: KeySource | undefined;
   /** The JWKS cache when the verifier made one (for stats and close). */
   readonly jwks: IssuerKeys | undefined;
+  /** For an issuer with `introspection`. */
+  readonly introspector: Introspector | undefined;
 }
 
 /**
@@ -108,7 +123,7 @@ export interface Verifier<C extends object = JwtClaims> {
   on<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
   off<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
   stats(): VerifierStats;
-  /** Releases the JWKS caches: aborts in-flight fetches. The verifier must not be used after. */
+  /** Releases the JWKS caches and aborts in-flight fetches and introspections. The verifier must not be used after. */
   close(): void;
 }
 
@@ -119,6 +134,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   readonly #claimRulesByIssuer = new Map<string, ClaimRules>();
   readonly #credentialOptions: CredentialOptions;
   readonly #tokenCache: TokenCache | undefined;
+  /** The issuer that takes tokens which are no compact JWS, if one is configured. */
+  #opaqueIssuer: IssuerRuntime | undefined;
   #verified = 0;
   #rejected = 0;
   readonly #rejectedByReason: Partial<Record<RejectReason, number>> = {};
@@ -143,7 +160,11 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         });
         this.#forward(jwks);
       }
-      this.#issuers.set(issuer.issuer, { ...issuer, keys: issuer.needsKeys ? (issuer.keySource ?? jwks) : undefined, jwks });
+      const keys = issuer.needsKeys ? (issuer.keySource ?? jwks) : undefined;
+      const introspector = issuer.introspection === undefined ? undefined : this.#introspector(issuer, keys);
+      const runtime: IssuerRuntime = { ...issuer, keys, jwks, introspector };
+      this.#issuers.set(issuer.issuer, runtime);
+      if (introspector !== undefined && issuer.introspect === undefined) this.#opaqueIssuer = runtime;
       const rules: ClaimRules = {
         audiences: issuer.audiences,
         clockTolerance: options.clockTolerance,
@@ -153,6 +174,40 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       };
       this.#claimRulesByIssuer.set(issuer.issuer, rules);
     }
+  }
+
+  #introspector(issuer: ResolvedIssuer, keys: KeySource | undefined): Introspector {
+    const options = this.#options;
+    const introspection = issuer.introspection!;
+    const jwks = resolveJwksCacheOptions(options.jwks);
+    const introspector = new Introspector(issuer.issuer, introspection, {
+      rules: {
+        issuer: issuer.issuer,
+        audiences: issuer.audiences,
+        requireAudience: introspection.requireAudience,
+        clockTolerance: options.clockTolerance,
+        maxTokenAge: options.maxTokenAge,
+        requiredClaims: options.requiredClaims,
+      },
+      jwt: {
+        issuer: issuer.issuer,
+        clientId: introspection.clientId,
+        algorithms: issuer.algorithms,
+        keys,
+        secret: issuer.secret,
+        clockTolerance: options.clockTolerance,
+        realm: options.realm,
+      },
+      discoveryMaxBytes: options.discoveryMaxBytes,
+      realm: options.realm,
+      errorCooldown: jwks.errorCooldown,
+      fetch: jwks.fetch,
+    });
+    introspector.on('introspection_completed', (event) => this.emit('introspection_completed', event));
+    introspector.on('introspection_failed', (event) => this.emit('introspection_failed', event));
+    introspector.on('introspection_cache_failed', (event) => this.emit('introspection_cache_failed', event));
+    introspector.on('discovery_failed', (event) => this.emit('discovery_failed', event));
+    return introspector;
   }
 
   #forward(keys: IssuerKeys): void {
@@ -208,21 +263,37 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       if (cached !== undefined) {
         issuer = cached.auth.issuer;
         if (this.#stillValid(token, cached)) {
+          const revocable = this.#issuers.get(issuer);
+          // The local verdict is cached; whether the server still considers the token active is not.
+          if (revocable?.introspect === 'always') await revocable.introspector!.introspect(token);
           const validate = this.#options.validate;
           if (validate !== undefined) await this.#runValidate(validate, cached.auth.claims, cached.auth.header);
           this.#verified++;
           return cached.auth as AccessToken<C>;
         }
       }
-      const jws = parseJws(token, this.realm);
+      let jws: ParsedJws | undefined;
+      try {
+        // A token without two dots is no compact JWS; with an opaque issuer, skip the throw of parseJws.
+        if (this.#opaqueIssuer === undefined || token.indexOf('.') !== -1) jws = parseJws(token, this.realm);
+      } catch (error) {
+        // Not a compact JWS: an opaque token, for the one issuer that introspects them (if any).
+        if (this.#opaqueIssuer === undefined || !(error instanceof InvalidTokenError) || !NOT_A_JWS.has(error.reason)) throw error;
+      }
+      if (jws === undefined) {
+        issuer = this.#opaqueIssuer!.issuer;
+        return await this.#introspected(token, this.#opaqueIssuer!, undefined);
+      }
       const iss = jws.claims.iss;
       const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
       if (runtime === undefined) {
         tokenIssuer = iss;
-        // Chosen from the configured list only: an unknown issuer costs no network request.
+        // Chosen from the configured list only: an unknown issuer costs no network request, and a
+        // token is never sent to an introspection endpoint of a server that did not issue it.
         throw new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm: this.realm });
       }
       issuer = runtime.issuer;
+      if (runtime.introspector !== undefined && runtime.introspect === undefined) return await this.#introspected(token, runtime, jws.header);
       const alg = jws.header.alg;
       const spec = runtime.algorithms.has(alg) ? algorithmSpec(alg) : undefined;
       if (spec === undefined) {
@@ -237,6 +308,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       }
       const nowMs = Date.now();
       checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(nowMs / 1000), this.realm);
+      if (runtime.introspect === 'always') await runtime.introspector!.introspect(token);
       const validate = this.#options.validate;
       if (validate !== undefined) await this.#runValidate(validate, jws.claims, jws.header);
       const auth = this.#accessToken(token, jws, runtime.issuer);
@@ -254,6 +326,31 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     } catch (error) {
       throw this.#recordRejection(error, issuer, tokenIssuer);
     }
+  }
+
+  /** The introspection path: the response members become the claims of the same {@link AccessToken}. */
+  async #introspected(token: string, runtime: IssuerRuntime, header: JwtHeader | undefined): Promise<AccessToken<C>> {
+    const claims = deepFreeze(await runtime.introspector!.introspect(token));
+    const validate = this.#options.validate;
+    const shownHeader = header ?? OPAQUE_HEADER;
+    if (validate !== undefined) await this.#runValidate(validate, claims, shownHeader);
+    const aud = claims.aud;
+    const exp = claims.exp ?? Math.floor(Date.now() / 1000 + runtime.introspection!.cacheTtlMs / 1000);
+    const cnf = claims.cnf;
+    this.#verified++;
+    return Object.freeze({
+      token,
+      header: shownHeader,
+      claims: claims as unknown as AccessToken<C>['claims'],
+      scopes: extractScopes(claims, this.#options.scopeClaims),
+      subject: claims.sub,
+      clientId: claims.client_id,
+      issuer: runtime.issuer,
+      audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
+      expiresAt: new Date(exp * 1000),
+      format: header === undefined ? ('opaque' as const) : ('jwt' as const),
+      cnf: typeof cnf === 'object' && cnf !== null ? (cnf as Readonly<Record<string, unknown>>) : undefined,
+    });
   }
 
   /**
@@ -326,6 +423,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       issuer,
       audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
       expiresAt: new Date(claims.exp! * 1000),
+      format: 'jwt' as const,
+      cnf: typeof claims.cnf === 'object' && claims.cnf !== null && !Array.isArray(claims.cnf) ? (claims.cnf as Readonly<Record<string, unknown>>) : undefined,
     });
   }
 
@@ -346,7 +445,11 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
 
   stats(): VerifierStats {
     const issuers: VerifierStats['issuers'] = {};
-    for (const [name, runtime] of this.#issuers) issuers[name] = runtime.jwks?.stats();
+    const introspection: VerifierStats['introspection'] = {};
+    for (const [name, runtime] of this.#issuers) {
+      issuers[name] = runtime.jwks?.stats();
+      if (runtime.introspector !== undefined) introspection[name] = runtime.introspector.stats();
+    }
     const cache = this.#tokenCache;
     return {
       verified: this.#verified,
@@ -354,11 +457,15 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       rejectedByReason: { ...this.#rejectedByReason },
       tokenCache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, size: cache?.size ?? 0 },
       issuers,
+      introspection,
     };
   }
 
   close(): void {
-    for (const runtime of this.#issuers.values()) runtime.jwks?.close();
+    for (const runtime of this.#issuers.values()) {
+      runtime.jwks?.close();
+      runtime.introspector?.close();
+    }
     this.#tokenCache?.clear();
     this.removeAllListeners();
   }

@@ -2,12 +2,16 @@
 import { createVerifier, type Verifier } from '@portcullis/core';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { startExpressApp, startFastifyApp, startKoaApp, type RunningApp } from './apps.js';
+import { BANK_CLIENT, BANK_TOKEN_LIFETIME, startBank, type Bank } from './bank.js';
 
 export const DEMO_CLIENT = Object.freeze({ clientId: 'demo-client', clientSecret: 'demo-secret', scopes: ['orders:read'] });
 export const DEMO_AUDIENCE = 'https://orders.example.com';
 
 export interface DemoOptions {
-  /** First port: the issuer takes it, the APIs the next three. 0 (the default in tests) picks free ports. */
+  /**
+   * First port: the issuer takes it, the APIs the next three, the banking API and its authorization
+   * server the two after. 0 (the default in tests) picks free ports.
+   */
   basePort?: number;
 }
 
@@ -15,6 +19,8 @@ export interface Demo {
   readonly issuer: FakeIssuer;
   readonly verifier: Verifier;
   readonly apps: Readonly<Record<'express' | 'fastify' | 'koa', RunningApp>>;
+  /** The banking-style API on opaque tokens (RFC 7662 introspection). */
+  readonly bank: Bank;
   close(): Promise<void>;
 }
 
@@ -25,7 +31,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const issuer = await startFakeIssuer({ port: port(base, 0), audience: DEMO_AUDIENCE, clients: [{ ...DEMO_CLIENT, scopes: [...DEMO_CLIENT.scopes] }] });
   // One verifier, so one JWKS cache, behind all three APIs.
   const verifier = createVerifier({ issuer: issuer.url, audience: DEMO_AUDIENCE });
-  const started: RunningApp[] = [];
+  const started: { close(): Promise<void> }[] = [];
   try {
     const expressApp = await startExpressApp(verifier, port(base, 1));
     started.push(expressApp);
@@ -33,10 +39,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     started.push(fastifyApp);
     const koaApp = await startKoaApp(verifier, port(base, 3));
     started.push(koaApp);
+    const bank = await startBank(port(base, 5), port(base, 4));
+    started.push(bank);
     return {
       issuer,
       verifier,
       apps: { express: expressApp, fastify: fastifyApp, koa: koaApp },
+      bank,
       async close() {
         await Promise.all(started.map((app) => app.close()));
         verifier.close();
@@ -82,6 +91,14 @@ export function instructions(demo: Demo): string {
     '',
     '  # 5. a route that needs orders:write, which the client lacks: 403, error="insufficient_scope", scope="orders:write"',
     `  curl -i -X POST -H "Authorization: Bearer $TOKEN" ${api}/orders`,
+    '',
+    `Banking API on opaque tokens (RFC 7662 introspection): ${demo.bank.app.url}, its authorization server ${demo.bank.issuer.url}`,
+    '',
+    `  # 6. an opaque token, client id and secret in the POST body; valid ${BANK_TOKEN_LIFETIME / 3600} hour, 401 after that`,
+    `  BANK_TOKEN=$(curl -s -d grant_type=client_credentials -d client_id=${BANK_CLIENT.clientId} -d client_secret=${BANK_CLIENT.clientSecret} ${demo.bank.issuer.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+    '',
+    '  # 7. the accounts with it: 200 (the API introspected the token once and caches the answer for 30 s)',
+    `  curl -i -H "Authorization: Bearer $BANK_TOKEN" ${demo.bank.app.url}/accounts`,
     '',
     'Ctrl-C stops everything.',
   ].join('\n');

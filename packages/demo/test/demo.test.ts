@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, instructions, startDemo, type Demo } from '../src/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BANK_CLIENT, BANK_TOKEN_LIFETIME, DEMO_CLIENT, instructions, startDemo, type Demo } from '../src/index.js';
 
 let demo: Demo;
 let token: string;
@@ -51,6 +51,49 @@ describe.each(['express', 'fastify', 'koa'] as const)('the demo walk-through on 
     expect(response.headers.get('www-authenticate')).toContain('scope="orders:write"');
     const body = await response.text();
     expect(body).not.toContain(token);
+  });
+});
+
+describe('the banking API on opaque tokens', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function bankToken(): Promise<{ access_token: string; expires_in: number; token_type: string }> {
+    // As the bank documents it: client id and secret in the POST body (client_secret_post).
+    const response = await fetch(demo.bank.issuer.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&client_id=${BANK_CLIENT.clientId}&client_secret=${BANK_CLIENT.clientSecret}`,
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as { access_token: string; expires_in: number; token_type: string };
+  }
+
+  it('an opaque token valid one hour gets the accounts, checked by introspection', async () => {
+    const { access_token: bank, expires_in: expiresIn, token_type: type } = await bankToken();
+    expect(bank).not.toContain('.');
+    expect(expiresIn).toBe(BANK_TOKEN_LIFETIME);
+    expect(type).toBe('Bearer');
+    const response = await fetch(`${demo.bank.app.url}/accounts`, { headers: { authorization: `Bearer ${bank}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ client: BANK_CLIENT.clientId, format: 'opaque' });
+    expect(demo.bank.issuer.stats.introspectionRequests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('401 invalid_token once the hour is over', async () => {
+    const { access_token: bank } = await bankToken();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + (BANK_TOKEN_LIFETIME + 10) * 1000);
+    const response = await fetch(`${demo.bank.app.url}/accounts`, { headers: { authorization: `Bearer ${bank}` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(await response.text()).not.toContain(bank);
+  });
+
+  it('401 for a JWT of the other issuer: the bank API trusts only its own authorization server', async () => {
+    const response = await fetch(`${demo.bank.app.url}/accounts`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(401);
   });
 });
 

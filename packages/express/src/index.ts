@@ -12,6 +12,7 @@ export {
   CredentialsRequiredError,
   InsufficientScopeError,
   KeysUnavailableError,
+  IntrospectionUnavailableError,
   isAuthError,
 } from '@portcullis/core';
 export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions } from '@portcullis/core';

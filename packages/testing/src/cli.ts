@@ -14,7 +14,8 @@ Options:
   --port <n>             TCP port (default 9000; 0 picks a free one)
   --issuer-path <path>   path of the issuer identifier, e.g. /realms/demo (default none)
   --audience <uri>       aud of issued tokens (default https://api.example.com)
-  --client-id <id>       demo client id (default demo-client)
+  --client-id <id>       demo client id (default demo-client; <id>-opaque gets opaque tokens,
+                         <id>-api introspects them)
   --client-secret <s>    demo client secret (default ${DEMO_SECRET})
   --scopes "<a b>"       space-separated scopes of the demo client (default "orders:read orders:write")
   --default-scopes "<a>" scopes granted when a token request names none (default: all of --scopes;
@@ -101,6 +102,14 @@ export async function main(
           ...(values['default-scopes'] === undefined ? {} : { defaultScopes: words(values['default-scopes']) }),
           ...(unknownScope === undefined ? {} : { unknownScope }),
         },
+        // The same client with opaque tokens, and the API's own client that introspects them.
+        {
+          clientId: `${clientId}-opaque`,
+          clientSecret: values['client-secret'],
+          scopes: values.scopes.split(' ').filter((scope) => scope !== ''),
+          tokenFormat: 'opaque',
+        },
+        { clientId: `${clientId}-api`, clientSecret: values['client-secret'], scopes: [] },
       ],
     });
   } catch (error) {
@@ -117,11 +126,19 @@ export async function main(
       `OpenID config:  ${issuer.openidConfigurationUrl}`,
       `JWKS URI:       ${issuer.jwksUri}`,
       `Token endpoint: ${issuer.tokenEndpoint}`,
+      `Introspection:  ${issuer.introspectionEndpoint}`,
+      `Revocation:     ${issuer.revocationEndpoint}`,
       `Audience:       ${issuer.audience}`,
       '',
       'Get a token:',
       // With `resource` (RFC 8707) the token's `aud` is the API's, as real servers require it.
       `  curl -s -u ${shellQuote(`${clientId}:${shownSecret}`)} -d grant_type=client_credentials -d resource=${shellQuote(issuer.audience)} ${shellQuote(issuer.tokenEndpoint)}`,
+      '',
+      'Get an opaque token (RFC 7662 introspection tells its claims):',
+      `  curl -s -u ${shellQuote(`${clientId}-opaque:${shownSecret}`)} -d grant_type=client_credentials ${shellQuote(issuer.tokenEndpoint)}`,
+      '',
+      'Introspect it, as the API (replace $TOKEN):',
+      `  curl -s -u ${shellQuote(`${clientId}-api:${shownSecret}`)} -d "token=$TOKEN" ${shellQuote(issuer.introspectionEndpoint)}`,
       '',
       'Press Ctrl+C to stop.',
       '',

@@ -1,14 +1,26 @@
 import type { JsonWebKey } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { faultSetting } from './fault-modes.js';
+import { handleIntrospectionRequest, handleRevocationRequest } from './introspection-endpoint.js';
+import type { IntrospectionContext, IntrospectionFaultSetting } from './introspection-endpoint.js';
+import { OpaqueTokenStore } from './opaque-tokens.js';
 import type { FaultSetting } from './fault-modes.js';
 import { KeyRing, keyTypeOf } from './keys.js';
 import { issuerUrls, metadataDocument, validateIssuerPath } from './metadata.js';
-import { mintToken } from './mint.js';
+import { mintToken, signJws } from './mint.js';
 import type { MintContext } from './mint.js';
 import { IssuerServer } from './server.js';
 import { handleTokenRequest } from './token-endpoint.js';
 import type { TokenEndpointContext } from './token-endpoint.js';
-import type { ClientRegistration, FakeIssuer, FakeIssuerOptions, MintAlgorithm, MintOptions } from './types.js';
+import type {
+  ClientRegistration,
+  FakeIssuer,
+  FakeIssuerOptions,
+  FaultModeOptions,
+  IntrospectionFaultMode,
+  MintAlgorithm,
+  MintOptions,
+} from './types.js';
 
 const DEFAULT_AUDIENCE = 'https://api.example.com';
 const DEFAULT_LIFETIME = 300;
@@ -35,12 +47,20 @@ function validateClient(client: ClientRegistration, where: string): ClientRegist
   if (client.unknownScope !== undefined && client.unknownScope !== 'error' && client.unknownScope !== 'drop') {
     throw new TypeError(`${where}.unknownScope must be 'error' or 'drop'`);
   }
+  if (client.tokenFormat !== undefined && client.tokenFormat !== 'jwt' && client.tokenFormat !== 'opaque') {
+    throw new TypeError(`${where}.tokenFormat must be 'jwt' or 'opaque'`);
+  }
   return {
     ...client,
     scopes: [...client.scopes],
     ...(client.defaultScopes === undefined ? {} : { defaultScopes: [...client.defaultScopes] }),
     ...(client.grantTypes === undefined ? {} : { grantTypes: [...client.grantTypes] }),
   };
+}
+
+function introspectionSetting(mode: IntrospectionFaultMode, options: FaultModeOptions): IntrospectionFaultSetting {
+  if (mode === 'unauthorized' || mode === 'plain-json') return { mode, delayMs: 0 };
+  return faultSetting(mode, options, 'setIntrospectionMode');
 }
 
 function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOptions, 'clients'>> {
@@ -68,8 +88,10 @@ function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOp
 
 /**
  * Starts a fake OAuth 2.0 authorization server on 127.0.0.1: RFC 8414 and OpenID Connect metadata, a
- * JWKS with RS256, ES256 and EdDSA keys, a client credentials token endpoint, synchronous minting of
- * good and deliberately bad access tokens, key rotation, and fault modes for the JWKS and metadata.
+ * JWKS with RS256, ES256 and EdDSA keys, a client credentials token endpoint (JWT or opaque tokens),
+ * RFC 7662 introspection (with RFC 9701 signed answers) and RFC 7009 revocation, synchronous minting of
+ * good and deliberately bad access tokens, key rotation, and fault modes for the JWKS, the metadata
+ * and introspection.
  *
  * @example
  * ```ts
@@ -97,12 +119,14 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
   const keys = await KeyRing.create(omitAlg);
   let jwksMode: FaultSetting = faultSetting('up', {}, 'setJwksMode');
   let metadataMode: FaultSetting = faultSetting('up', {}, 'setMetadataMode');
+  let introspectionMode: IntrospectionFaultSetting = introspectionSetting('up', {});
   // `mint` needs the URL, known once listening; requests are only routed after that.
   const tokenContext: TokenEndpointContext = {
     clients,
     audience,
     lifetime: tokenLifetime,
     mint: (claims, mintOptions) => mint(claims, mintOptions),
+    mintOpaque: (claims, mintOptions) => opaque.mint(claims, mintOptions),
   };
   const server = await IssuerServer.listen(port, {
     jwks: () => keys.jwks(),
@@ -110,9 +134,33 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
     jwksMode: () => jwksMode,
     metadataMode: () => metadataMode,
     handleToken: (req, res) => handleTokenRequest(req, res, tokenContext),
+    handleIntrospection: (req, res) => handleIntrospectionRequest(req, res, introspectionContext),
+    handleRevocation: (req, res) => handleRevocationRequest(req, res, introspectionContext),
   });
   const urls = issuerUrls(server.origin, issuerPath);
   server.setUrls(urls);
+  const opaque = new OpaqueTokenStore({ issuer: urls.url, audience, lifetime: tokenLifetime });
+  const introspectionContext: IntrospectionContext = {
+    clients,
+    tokens: opaque,
+    issuer: urls.url,
+    async verifyJwt(token) {
+      try {
+        const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), { issuer: urls.url });
+        return payload;
+      } catch {
+        return undefined;
+      }
+    },
+    signResponse(payload) {
+      const key = keys.current('RSA');
+      const header = { alg: 'RS256', typ: 'token-introspection+jwt', kid: key.kid };
+      const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+      return `${input}.${signJws('RS256', Buffer.from(input, 'ascii'), key.privateKey).toString('base64url')}`;
+    },
+    mode: () => introspectionMode,
+    schedule: (callback, delayMs) => server.schedule(callback, delayMs),
+  };
   const mintContext: MintContext = { keys, issuer: urls.url, audience, lifetime: tokenLifetime };
   const mint = (claims: Record<string, unknown> = {}, mintOptions: MintOptions = {}): string =>
     mintToken(mintContext, claims, mintOptions);
@@ -126,6 +174,11 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
       return server.stats;
     },
     mint,
+    mintOpaque: (claims = {}, mintOptions = {}) => opaque.mint(claims, mintOptions),
+    revoke: (token) => {
+      if (typeof token !== 'string' || token === '') throw new TypeError('revoke(token): token must be a non-empty string');
+      opaque.revoke(token);
+    },
     currentKid: (alg: MintAlgorithm = 'RS256') => keys.current(keyTypeOf(alg) ?? 'RSA').kid,
     kids: () => keys.kids(),
     publicJwk: (kid) => keys.publicJwk(kid),
@@ -137,6 +190,9 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
     },
     setMetadataMode: (mode, modeOptions = {}) => {
       metadataMode = faultSetting(mode, modeOptions, 'setMetadataMode');
+    },
+    setIntrospectionMode: (mode, modeOptions = {}) => {
+      introspectionMode = introspectionSetting(mode, modeOptions);
     },
     addClient: (client) => addClient(client, 'addClient(client)'),
     resetStats: () => server.resetStats(),

@@ -13,6 +13,8 @@ export interface IssuerUrls {
   readonly url: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
+  readonly introspectionEndpoint: string;
+  readonly revocationEndpoint: string;
   readonly metadataUrl: string;
   readonly openidConfigurationUrl: string;
 }
@@ -54,6 +56,8 @@ export function issuerUrls(origin: string, issuerPath: string): IssuerUrls {
     url: `${origin}${issuerPath}`,
     jwksUri: `${base}/jwks.json`,
     tokenEndpoint: `${base}/token`,
+    introspectionEndpoint: `${base}/introspect`,
+    revocationEndpoint: `${base}/revoke`,
     metadataUrl: `${origin}/.well-known/oauth-authorization-server${trimmedPath}`,
     openidConfigurationUrl: `${base}/.well-known/openid-configuration`,
   };
@@ -79,6 +83,12 @@ export function metadataDocument(urls: IssuerUrls, clients: Iterable<ClientRegis
     token_endpoint: urls.tokenEndpoint,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint: urls.introspectionEndpoint,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 9701 §7: the algorithms of signed introspection responses.
+    introspection_signing_alg_values_supported: ['RS256'],
+    revocation_endpoint: urls.revocationEndpoint,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: [],
     scopes_supported: [...scopes],
     subject_types_supported: ['public'],

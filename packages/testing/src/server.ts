@@ -24,14 +24,21 @@ export interface IssuerRoutes {
   jwksMode(): FaultSetting;
   metadataMode(): FaultSetting;
   handleToken(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  handleIntrospection(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  handleRevocation(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-type Route = 'jwks' | 'metadata' | 'token';
+type Route = 'jwks' | 'metadata' | 'token' | 'introspection' | 'revocation';
+/** Routes whose handlers take a POST and answer themselves. */
+type PostRoute = 'token' | 'introspection' | 'revocation';
 
 interface MutableStats {
   jwksRequests: number;
   metadataRequests: number;
   tokenRequests: number;
+  introspectionRequests: number;
+  introspectionPeakInFlight: number;
+  revocationRequests: number;
 }
 
 /**
@@ -49,7 +56,8 @@ export class IssuerServer {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #stats: MutableStats = { jwksRequests: 0, metadataRequests: 0, tokenRequests: 0 };
+  readonly #stats: MutableStats = { jwksRequests: 0, metadataRequests: 0, tokenRequests: 0, introspectionRequests: 0, introspectionPeakInFlight: 0, revocationRequests: 0 };
+  #introspectionInFlight = 0;
   readonly #routes: IssuerRoutes;
   #paths = new Map<string, Route>();
   #closing: Promise<void> | undefined;
@@ -98,6 +106,14 @@ export class IssuerServer {
     this.#stats.jwksRequests = 0;
     this.#stats.metadataRequests = 0;
     this.#stats.tokenRequests = 0;
+    this.#stats.introspectionRequests = 0;
+    this.#stats.introspectionPeakInFlight = this.#introspectionInFlight;
+    this.#stats.revocationRequests = 0;
+  }
+
+  /** Delays `callback` until `delayMs` passed, unless the server closes first. */
+  schedule(callback: () => void, delayMs: number): void {
+    this.#schedule(callback, delayMs);
   }
 
   /** Routes requests by the paths of these URLs. */
@@ -108,6 +124,8 @@ export class IssuerServer {
       [pathOf(urls.metadataUrl), 'metadata'],
       [pathOf(urls.openidConfigurationUrl), 'metadata'],
       [pathOf(urls.tokenEndpoint), 'token'],
+      [pathOf(urls.introspectionEndpoint), 'introspection'],
+      [pathOf(urls.revocationEndpoint), 'revocation'],
     ]);
   }
 
@@ -131,21 +149,41 @@ export class IssuerServer {
     this.#timers.add(timer);
   }
 
+  #handlePost(route: PostRoute, req: IncomingMessage, res: ServerResponse): void {
+    let handler: Promise<void>;
+    if (route === 'token') {
+      this.#stats.tokenRequests += 1;
+      handler = this.#routes.handleToken(req, res);
+    } else if (route === 'introspection') {
+      this.#stats.introspectionRequests += 1;
+      this.#introspectionInFlight += 1;
+      this.#stats.introspectionPeakInFlight = Math.max(this.#stats.introspectionPeakInFlight, this.#introspectionInFlight);
+      res.once('close', () => {
+        this.#introspectionInFlight -= 1;
+      });
+      handler = this.#routes.handleIntrospection(req, res);
+    } else {
+      this.#stats.revocationRequests += 1;
+      handler = this.#routes.handleRevocation(req, res);
+    }
+    handler.catch(() => {
+      // Unexpected failures must not crash the test process; the client sees a 500 or a dropped socket.
+      if (!res.headersSent) sendJson(req, res, 500, { error: 'server_error' });
+      else res.destroy();
+    });
+  }
+
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const redirected = path.startsWith(`${REDIRECT_PREFIX}/`);
     const route = this.#paths.get(redirected ? path.slice(REDIRECT_PREFIX.length) : path);
-    if (route === undefined || (redirected && route === 'token')) {
+    const postRoute = route === 'token' || route === 'introspection' || route === 'revocation';
+    if (route === undefined || (redirected && postRoute)) {
       sendJson(req, res, 404, { error: 'not_found' });
       return;
     }
-    if (route === 'token') {
-      this.#stats.tokenRequests += 1;
-      this.#routes.handleToken(req, res).catch(() => {
-        // Unexpected failures must not crash the test process; the client sees a 500 or a dropped socket.
-        if (!res.headersSent) sendJson(req, res, 500, { error: 'server_error' });
-        else res.destroy();
-      });
+    if (postRoute) {
+      this.#handlePost(route, req, res);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

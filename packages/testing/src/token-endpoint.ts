@@ -27,7 +27,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  *
  * @example
  * ```ts
- * const context: TokenEndpointContext = { clients, audience: 'https://api.example.com', lifetime: 300, mint };
+ * const context: TokenEndpointContext = { clients, audience: 'https://api.example.com', lifetime: 300, mint, mintOpaque };
  * ```
  */
 export interface TokenEndpointContext {
@@ -35,6 +35,8 @@ export interface TokenEndpointContext {
   readonly audience: string;
   readonly lifetime: number;
   mint(claims: Record<string, unknown>, options?: MintOptions): string;
+  /** Hands out an opaque token for clients registered with `tokenFormat: 'opaque'`. */
+  mintOpaque(claims: Record<string, unknown>, options: { lifetime: number }): string;
 }
 
 class TokenError extends Error {
@@ -133,7 +135,10 @@ async function answer(req: IncomingMessage, context: TokenEndpointContext): Prom
 
   const claims: Record<string, unknown> = { sub: client.clientId, client_id: client.clientId, aud };
   claims.scope = scopes.length > 0 ? scopes.join(' ') : undefined;
-  const accessToken = context.mint(claims, { alg: 'RS256', lifetime: context.lifetime });
+  const accessToken =
+    client.tokenFormat === 'opaque'
+      ? context.mintOpaque(claims, { lifetime: context.lifetime })
+      : context.mint(claims, { alg: 'RS256', lifetime: context.lifetime });
   const response: Record<string, unknown> = {
     access_token: accessToken,
     token_type: 'Bearer',

@@ -62,6 +62,20 @@ export type FaultMode =
   | 'redirect';
 
 /**
+ * How the introspection endpoint answers: any {@link FaultMode} (`empty` and `no-keys` answer `{}`,
+ * `huge` a 10 MB `{"active":true,…}`), and two of its own:
+ *
+ * - `unauthorized`: 401 `invalid_client` to every caller, as when the resource server's credentials are wrong
+ * - `plain-json`: a plain JSON answer even to a caller that asked for an RFC 9701 JWT (a downgrade)
+ *
+ * @example
+ * ```ts
+ * issuer.setIntrospectionMode('unauthorized');
+ * ```
+ */
+export type IntrospectionFaultMode = FaultMode | 'unauthorized' | 'plain-json';
+
+/**
  * Options of {@link FaultMode} switches.
  *
  * @example
@@ -107,6 +121,26 @@ export interface ClientRegistration {
   audience?: string | string[];
   /** Default `['client_credentials']`. Without `client_credentials` the client gets `unauthorized_client`. */
   grantTypes?: string[];
+  /**
+   * What the token endpoint hands this client: `'jwt'` (default, RFC 9068) or `'opaque'`, a random
+   * string whose claims only the introspection endpoint knows.
+   */
+  tokenFormat?: 'jwt' | 'opaque';
+}
+
+/**
+ * Options of {@link FakeIssuer.mintOpaque}.
+ *
+ * @example
+ * ```ts
+ * const expired = issuer.mintOpaque({}, { lifetime: -60 });
+ * ```
+ */
+export interface OpaqueMintOptions {
+  /** Seconds from `iat` to `exp`; negative for an already expired token. Default: the issuer's. */
+  lifetime?: number;
+  /** "Now" in seconds since the epoch. Default `Math.floor(Date.now() / 1000)`. */
+  now?: number;
 }
 
 /**
@@ -195,6 +229,12 @@ export interface IssuerStats {
   readonly metadataRequests: number;
   /** Requests to the token endpoint, of any method. */
   readonly tokenRequests: number;
+  /** Requests to the introspection endpoint, of any method and in any mode. */
+  readonly introspectionRequests: number;
+  /** The most introspection requests being answered at once (since start or `resetStats`). */
+  readonly introspectionPeakInFlight: number;
+  /** Requests to the revocation endpoint. */
+  readonly revocationRequests: number;
 }
 
 /**
@@ -226,6 +266,10 @@ export interface FakeIssuer {
   readonly url: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
+  /** RFC 7662 introspection endpoint. */
+  readonly introspectionEndpoint: string;
+  /** RFC 7009 revocation endpoint. */
+  readonly revocationEndpoint: string;
   /** RFC 8414 metadata URL (`/.well-known/oauth-authorization-server` + issuer path). */
   readonly metadataUrl: string;
   /** OpenID Connect discovery URL (issuer + `/.well-known/openid-configuration`). */
@@ -241,6 +285,14 @@ export interface FakeIssuer {
    * `undefined` is left out.
    */
   mint(claims?: Record<string, unknown>, options?: MintOptions): string;
+  /**
+   * Hands out an opaque access token (43 random base64url characters) whose claims are kept by the
+   * issuer and told only by its introspection endpoint. Default claims as for {@link FakeIssuer.mint}
+   * plus `token_type: 'Bearer'`; a claim given as `undefined` is left out.
+   */
+  mintOpaque(claims?: Record<string, unknown>, options?: OpaqueMintOptions): string;
+  /** Revokes a token (opaque or JWT): introspection answers `{"active":false}` for it from now on. */
+  revoke(token: string): void;
   /** Kid of the current key used for `alg` (default RS256). HS* and `none` give the RSA kid. */
   currentKid(alg?: MintAlgorithm): string;
   /** Kids currently in the JWKS. */
@@ -255,6 +307,7 @@ export interface FakeIssuer {
   addKey(jwk: JsonWebKey | Record<string, unknown>): void;
   setJwksMode(mode: FaultMode, options?: FaultModeOptions): void;
   setMetadataMode(mode: FaultMode, options?: FaultModeOptions): void;
+  setIntrospectionMode(mode: IntrospectionFaultMode, options?: FaultModeOptions): void;
   addClient(client: ClientRegistration): void;
   resetStats(): void;
   /** Closes the server and destroys every open connection, hanging ones included. */

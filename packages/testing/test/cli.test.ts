@@ -100,6 +100,24 @@ describe('portcullis-issuer CLI', () => {
     expect(await fetch(jwksUri).then(() => 'answered', () => 'refused')).toBe('refused');
   });
 
+  it('happy flow: the printed curl commands get an opaque token and introspect it as active', async () => {
+    const cli = run(['--port', '0']);
+    await waitForOutput(cli, /Press Ctrl\+C/);
+    const opaque = /Get an opaque token[^\n]*\n\s+curl -s -u (\S+) -d grant_type=client_credentials (\S+)/.exec(cli.stdout());
+    const check = /Introspect it[^\n]*\n\s+curl -s -u (\S+) -d "token=\$TOKEN" (\S+)/.exec(cli.stdout());
+    expect(opaque, cli.stdout()).not.toBeNull();
+    expect(check, cli.stdout()).not.toBeNull();
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const basic = (user: string) => `Basic ${Buffer.from(user).toString('base64')}`;
+    const tokenResponse = await fetch(opaque![2]!, { method: 'POST', headers: { ...form, authorization: basic(opaque![1]!) }, body: 'grant_type=client_credentials' });
+    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const introspection = await fetch(check![2]!, { method: 'POST', headers: { ...form, authorization: basic(check![1]!) }, body: `token=${token}` });
+    expect(await introspection.json()).toMatchObject({ active: true, client_id: 'demo-client-opaque' });
+    cli.child.kill('SIGTERM');
+    expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
+  });
+
   it('happy flow: with the defaults the printed curl command gets a token, and SIGTERM stops it', async () => {
     const cli = run(['--port', '0']);
     const match = await waitForOutput(cli, /curl -s -u (\S+) -d grant_type=client_credentials -d resource=(\S+) (\S+)/);

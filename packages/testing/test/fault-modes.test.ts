@@ -179,7 +179,7 @@ describe('modes and close', () => {
     for (let i = 0; i < 100 && own.stats.jwksRequests + own.stats.metadataRequests < 2; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    expect(own.stats).toEqual({ jwksRequests: 1, metadataRequests: 1, tokenRequests: 0 });
+    expect(own.stats).toEqual({ jwksRequests: 1, metadataRequests: 1, tokenRequests: 0, introspectionRequests: 0, introspectionPeakInFlight: 0, revocationRequests: 0 });
     await own.close();
     expect(await hanging).toBeInstanceOf(TypeError);
     expect(await slow).toBeInstanceOf(TypeError);
@@ -193,7 +193,7 @@ describe('stats', () => {
     const own = await startFakeIssuer();
     try {
       const stats = own.stats;
-      expect(stats).toEqual({ jwksRequests: 0, metadataRequests: 0, tokenRequests: 0 });
+      expect(stats).toEqual({ jwksRequests: 0, metadataRequests: 0, tokenRequests: 0, introspectionRequests: 0, introspectionPeakInFlight: 0, revocationRequests: 0 });
       await fetch(own.jwksUri);
       await fetch(own.jwksUri, { method: 'HEAD' });
       await fetch(own.metadataUrl);
@@ -201,13 +201,13 @@ describe('stats', () => {
       await fetch(own.openidConfigurationUrl);
       await fetch(own.tokenEndpoint, { method: 'POST' });
       await fetch(`${own.url}/unrelated`);
-      expect(stats).toEqual({ jwksRequests: 2, metadataRequests: 3, tokenRequests: 1 });
+      expect(stats).toEqual({ jwksRequests: 2, metadataRequests: 3, tokenRequests: 1, introspectionRequests: 0, introspectionPeakInFlight: 0, revocationRequests: 0 });
       own.setJwksMode('down');
       await fetch(own.jwksUri);
       expect(own.stats.jwksRequests).toBe(3);
 
       own.resetStats();
-      expect(stats).toEqual({ jwksRequests: 0, metadataRequests: 0, tokenRequests: 0 });
+      expect(stats).toEqual({ jwksRequests: 0, metadataRequests: 0, tokenRequests: 0, introspectionRequests: 0, introspectionPeakInFlight: 0, revocationRequests: 0 });
       await jwtVerify(own.mint(), createRemoteJWKSet(new URL(own.jwksUri)), { issuer: own.url }).catch(() => undefined);
       expect(own.stats.jwksRequests).toBe(1);
     } finally {

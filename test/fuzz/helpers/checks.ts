@@ -48,7 +48,7 @@ export function checkChallenge(value: string): Record<string, string> {
 export function checkAuthError(error: unknown, token?: string): AuthError {
   expect(error, 'core throws nothing but an AuthError').toBeInstanceOf(AuthError);
   const authError = error as AuthError;
-  const statusOf = { invalid_request: 400, invalid_token: 401, credentials_required: 401, insufficient_scope: 403, keys_unavailable: 503 } as const;
+  const statusOf = { invalid_request: 400, invalid_token: 401, credentials_required: 401, insufficient_scope: 403, keys_unavailable: 503, introspection_unavailable: 503 } as const;
   expect(authError.status).toBe(statusOf[authError.code]);
   const headers = authError.headers;
   for (const [name, value] of Object.entries(headers)) expect(() => validateHeaderValue(name, value)).not.toThrow();

@@ -1,6 +1,6 @@
 /**
- * Finds an issuer's `jwks_uri` from its metadata: RFC 8414 authorization-server metadata first, then
- * OpenID Connect discovery. The metadata must name the configured issuer exactly (RFC 8414 §3.3).
+ * Finds an issuer's `jwks_uri` or `introspection_endpoint` from its metadata: RFC 8414
+ * authorization-server metadata first, then OpenID Connect discovery. The metadata must name the configured issuer exactly (RFC 8414 §3.3).
  */
 import { performance } from 'node:perf_hooks';
 import { FetchError, displayUrl, fetchJson, isLoopbackHost } from '../lib/fetch-json.js';
@@ -10,7 +10,8 @@ export type DiscoveryErrorKind =
   | 'fetch_failed'
   | 'invalid_metadata'
   | 'issuer_mismatch'
-  | 'invalid_jwks_uri';
+  | 'invalid_jwks_uri'
+  | 'invalid_introspection_endpoint';
 
 /**
  * Discovery found no acceptable metadata. `kind` is the first failure other than `fetch_failed` (a
@@ -87,6 +88,30 @@ export function metadataUrls(issuer: string): [string, string] {
  * ```
  */
 export async function discoverJwksUri(issuer: string, options: DiscoveryOptions): Promise<string> {
+  return discoverEndpoint(issuer, 'jwks_uri', 'invalid_jwks_uri', options);
+}
+
+/**
+ * Discovers the issuer's RFC 7662 `introspection_endpoint` (RFC 8414 §2), the same way and with the
+ * same checks as {@link discoverJwksUri}: the metadata must name `issuer` exactly, and the endpoint
+ * must be https (http only on a loopback host), since RFC 7662 §4 requires TLS.
+ *
+ * @throws {@link DiscoveryError} when no document is acceptable; `TypeError` for an invalid issuer.
+ * @example
+ * ```ts
+ * const endpoint = await discoverIntrospectionEndpoint('https://auth.example.com/', { timeout: 5_000 });
+ * ```
+ */
+export async function discoverIntrospectionEndpoint(issuer: string, options: DiscoveryOptions): Promise<string> {
+  return discoverEndpoint(issuer, 'introspection_endpoint', 'invalid_introspection_endpoint', options);
+}
+
+async function discoverEndpoint(
+  issuer: string,
+  member: string,
+  invalidKind: DiscoveryErrorKind,
+  options: DiscoveryOptions,
+): Promise<string> {
   const urls = metadataUrls(issuer);
   const attempts: { url: string; kind: DiscoveryErrorKind; error: Error | undefined }[] = [];
   const deadline = performance.now() + options.timeout;
@@ -110,7 +135,7 @@ export async function discoverJwksUri(issuer: string, options: DiscoveryOptions)
       if (err instanceof FetchError && err.kind === 'aborted') break;
       continue;
     }
-    const problem = checkMetadata(metadata, issuer);
+    const problem = checkMetadata(metadata, issuer, member, invalidKind);
     if (typeof problem === 'string') return problem;
     attempts.push({ url, kind: problem.kind, error: undefined });
   }
@@ -121,18 +146,24 @@ export async function discoverJwksUri(issuer: string, options: DiscoveryOptions)
   throw new DiscoveryError(kind, `discovery failed for ${issuer} (${summary})`, attempts, last?.error);
 }
 
-/** The `jwks_uri` if the metadata is acceptable for `issuer`, else why not. */
-function checkMetadata(metadata: unknown, issuer: string): string | { kind: DiscoveryErrorKind } {
+/** The endpoint URL if the metadata is acceptable for `issuer`, else why not. */
+function checkMetadata(
+  metadata: unknown,
+  issuer: string,
+  member: string,
+  invalidKind: DiscoveryErrorKind,
+): string | { kind: DiscoveryErrorKind } {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return { kind: 'invalid_metadata' };
   const record = metadata as Record<string, unknown>;
   if (record['issuer'] !== issuer) return { kind: 'issuer_mismatch' };
-  const jwksUri = record['jwks_uri'];
-  if (typeof jwksUri !== 'string' || !isAcceptableJwksUri(jwksUri)) return { kind: 'invalid_jwks_uri' };
-  return new URL(jwksUri).href;
+  const uri = record[member];
+  if (typeof uri !== 'string' || !isAcceptableJwksUri(uri)) return { kind: invalidKind };
+  return new URL(uri).href;
 }
 
 /**
- * Whether a URL may serve keys: https, or http on a loopback host; no credentials, no fragment.
+ * Whether a URL may serve keys (or introspect tokens): https, or http on a loopback host; no
+ * credentials, no fragment.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
- * A small, defensive JSON GET used for JWKS and authorization-server metadata: no redirects, a hard
- * timeout, a byte cap, and errors that never carry the response body.
+ * Small, defensive HTTP requests for JWKS, authorization-server metadata and token introspection: no
+ * redirects, a hard timeout, a byte cap, and errors that never carry the response body.
  */
 
 import { USER_AGENT } from './user-agent.js';
@@ -59,18 +59,45 @@ export interface FetchJsonOptions {
   fetch?: typeof fetch | undefined;
 }
 
+/** Options of {@link fetchBounded}: those of {@link fetchJson}, plus the request to send. */
+export interface BoundedRequestOptions extends FetchJsonOptions {
+  /** Default `'GET'`. */
+  method?: 'GET' | 'POST' | undefined;
+  /** Request headers; `accept` defaults to `application/json`. */
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** A request body, e.g. form-urlencoded parameters. */
+  body?: string | undefined;
+  /**
+   * Which statuses have their body read (within `maxBytes`) and returned rather than thrown as a
+   * `status` failure. Default: 2xx only.
+   */
+  readStatus?: ((status: number) => boolean) | undefined;
+}
+
+/** What {@link fetchBounded} returns: the status, the media type and the decoded body. */
+export interface BoundedResponse {
+  status: number;
+  /** The `Content-Type` media type, lower-cased, without parameters; `''` when absent. */
+  mediaType: string;
+  /** The body as UTF-8 text (refused when it is not valid UTF-8). */
+  text: string;
+}
+
 /**
- * GETs `url` and parses the body as JSON. Only `http:` and `https:` URLs; redirects are not followed
- * (any non-2xx answer, 3xx included, is a failure); the request is aborted after `timeout` ms; a body
- * over `maxBytes` is refused (by `Content-Length` first, then while streaming).
+ * Sends one request with the same defences as {@link fetchJson} (http(s) only, no redirects, a hard
+ * timeout over headers and body, a byte cap) and returns the body as text. Statuses that `readStatus`
+ * does not accept (by default anything but 2xx, 3xx included) are a `status` failure whose body is
+ * never read.
  *
  * @throws {@link FetchError} on any failure.
  * @example
  * ```ts
- * const jwks = await fetchJson('https://auth.example.com/jwks', { timeout: 5_000, maxBytes: 524_288 });
+ * const { status, text } = await fetchBounded(endpoint, {
+ *   method: 'POST', body: 'token=...', timeout: 5_000, maxBytes: 65_536, readStatus: (s) => s === 200 || s === 400,
+ * });
  * ```
  */
-export async function fetchJson(url: string | URL, options: FetchJsonOptions): Promise<unknown> {
+export async function fetchBounded(url: string | URL, options: BoundedRequestOptions): Promise<BoundedResponse> {
   const target = parseHttpUrl(url);
   const shown = displayUrl(target);
   const timeoutSignal = AbortSignal.timeout(options.timeout);
@@ -82,16 +109,19 @@ export async function fetchJson(url: string | URL, options: FetchJsonOptions): P
 
   if (signal.aborted) throw abortError();
   const doFetch = options.fetch ?? globalThis.fetch;
+  const headers = { accept: 'application/json', 'user-agent': USER_AGENT, ...options.headers };
   let response: Response | undefined;
   // Two attempts: a keep-alive socket the server closed while the event loop was busy fails at once
-  // with a reset; a fresh connection then succeeds. Both attempts share the one timeout.
+  // with a reset; a fresh connection then succeeds. Both attempts share the one timeout. (Every caller
+  // only reads: a metadata or JWKS GET, an introspection POST; repeating one changes nothing.)
   for (let attempt = 1; response === undefined; attempt++) {
     try {
       // Raced against the signal so that an injected fetch that ignores it cannot hang us.
       response = await raceAbort(
         doFetch(target, {
-          method: 'GET',
-          headers: { accept: 'application/json', 'user-agent': USER_AGENT },
+          method: options.method ?? 'GET',
+          headers,
+          ...(options.body === undefined ? {} : { body: options.body }),
           redirect: 'manual',
           signal,
         }),
@@ -103,7 +133,8 @@ export async function fetchJson(url: string | URL, options: FetchJsonOptions): P
     }
   }
 
-  if (response.status < 200 || response.status > 299) {
+  const readStatus = options.readStatus ?? ((status: number) => status >= 200 && status <= 299);
+  if (!readStatus(response.status)) {
     await discardBody(response);
     throw new FetchError('status', shown, `unexpected HTTP status ${response.status}`, { status: response.status });
   }
@@ -120,11 +151,48 @@ export async function fetchJson(url: string | URL, options: FetchJsonOptions): P
   } catch {
     throw new FetchError('invalid_json', shown, 'body is not valid UTF-8');
   }
+  const contentType = response.headers.get('content-type') ?? '';
+  return { status: response.status, mediaType: contentType.split(';', 1)[0]!.trim().toLowerCase(), text };
+}
+
+/**
+ * GETs `url` and parses the body as JSON. Only `http:` and `https:` URLs; redirects are not followed
+ * (any non-2xx answer, 3xx included, is a failure); the request is aborted after `timeout` ms; a body
+ * over `maxBytes` is refused (by `Content-Length` first, then while streaming).
+ *
+ * @throws {@link FetchError} on any failure.
+ * @example
+ * ```ts
+ * const jwks = await fetchJson('https://auth.example.com/jwks', { timeout: 5_000, maxBytes: 524_288 });
+ * ```
+ */
+export async function fetchJson(url: string | URL, options: FetchJsonOptions): Promise<unknown> {
+  const { text } = await fetchBounded(url, options);
+  return parseJsonText(text, displayUrlOf(url));
+}
+
+/**
+ * Parses JSON text; a failure is a `FetchError('invalid_json')` whose message never quotes the text.
+ *
+ * @example
+ * ```ts
+ * parseJsonText('{"active":true}', 'https://as.example.com/introspect');
+ * ```
+ */
+export function parseJsonText(text: string, shownUrl: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
     // The parser's message quotes the body; keep it out.
-    throw new FetchError('invalid_json', shown, 'body is not valid JSON');
+    throw new FetchError('invalid_json', shownUrl, 'body is not valid JSON');
+  }
+}
+
+function displayUrlOf(url: string | URL): string {
+  try {
+    return displayUrl(new URL(url));
+  } catch {
+    return '<invalid>';
   }
 }
 

@@ -4,7 +4,9 @@
 import { EventEmitter } from 'node:events';
 import { algorithmSpec, type AlgorithmSpec } from './jwt/algorithms.js';
 import { checkClaims, checkTokenType, type ClaimRules } from './jwt/claims.js';
-import { extractCredential, type CredentialOptions } from './request/credential.js';
+import { credentialScheme, readCredential, type Credential, type CredentialOptions } from './request/credential.js';
+import { SenderBinding, type ReplayStoreFailedEvent } from './binding/sender-binding.js';
+import type { ChallengeContext, TokenScheme } from './challenge.js';
 import {
   AuthError,
   CredentialsRequiredError,
@@ -57,8 +59,11 @@ export interface VerifierStats {
   issuers: Record<string, IssuerKeysStats | undefined>;
 }
 
-/** Events of a verifier: the JWKS and discovery events of its issuers, and `token_rejected`. */
-export type VerifierEvents = IssuerKeysEvents & { token_rejected: [TokenRejectedEvent] };
+/**
+ * Events of a verifier: the JWKS and discovery events of its issuers, `token_rejected`, and
+ * `replay_store_failed` when the DPoP replay store fails or times out.
+ */
+export type VerifierEvents = IssuerKeysEvents & { token_rejected: [TokenRejectedEvent]; replay_store_failed: [ReplayStoreFailedEvent] };
 
 interface IssuerRuntime extends ResolvedIssuer {
   /** The configured key source, or the JWKS cache; undefined for an HMAC-only issuer. */
@@ -104,6 +109,9 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   readonly #claimRulesByIssuer = new Map<string, ClaimRules>();
   readonly #credentialOptions: CredentialOptions;
   readonly #tokenCache: TokenCache | undefined;
+  readonly #binding: SenderBinding;
+  /** Challenge contexts by the scheme the client used ('none' for no credential). */
+  readonly #challenges: Readonly<Record<TokenScheme | 'none', ChallengeContext>>;
   #verified = 0;
   #rejected = 0;
   readonly #rejectedByReason: Partial<Record<RejectReason, number>> = {};
@@ -116,7 +124,17 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       allowQueryToken: options.allowQueryToken,
       allowFormBodyToken: options.allowFormBodyToken,
       realm: options.realm,
+      dpop: options.dpop.mode,
     };
+    this.#binding = new SenderBinding(options.dpop, options.mtls, options.realm, (event) => {
+      if (this.listenerCount('replay_store_failed') > 0) this.emit('replay_store_failed', event);
+    });
+    const mode = options.dpop.mode;
+    const offered: readonly TokenScheme[] = Object.freeze(mode === 'required' ? ['DPoP'] : mode === 'disabled' ? ['Bearer'] : ['Bearer', 'DPoP']);
+    const context = (scheme: TokenScheme | undefined): ChallengeContext =>
+      // A refusal answers in the scheme the client used (RFC 9449 §7.2), or the one accepted scheme.
+      Object.freeze({ scheme: scheme !== undefined && offered.includes(scheme) ? scheme : offered[0], offered, dpopAlgs: options.dpop.algs });
+    this.#challenges = Object.freeze({ Bearer: context('Bearer'), DPoP: context('DPoP'), none: context(undefined) });
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
     for (const issuer of options.issuers) {
       let jwks: IssuerKeys | undefined;
@@ -150,7 +168,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
 
   // Not async themselves: each hands back #verifyToken's own promise, one promise per request.
   verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>> {
-    if (typeof tokenOrRequest === 'string') return this.#verifyToken(tokenOrRequest);
+    if (typeof tokenOrRequest === 'string') return this.#verifyToken(tokenOrRequest, undefined, undefined);
     return this.#verifyRequest(tokenOrRequest, false) as Promise<AccessToken<C>>;
   }
 
@@ -159,17 +177,20 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   }
 
   #verifyRequest(request: RequestDescriptor, optional: boolean): Promise<AccessToken<C> | undefined> {
-    let token: string | undefined;
+    let credential: Credential | undefined;
     try {
-      token = extractCredential(request, this.#credentialOptions);
-      if (token === undefined) {
+      credential = readCredential(request, this.#credentialOptions);
+      if (credential === undefined) {
         if (optional) return Promise.resolve(undefined);
         throw new CredentialsRequiredError(this.realm);
       }
+      if (credential.scheme === 'Bearer' && this.#options.dpop.mode === 'required') {
+        throw new InvalidTokenError({ reason: 'dpop_required', description: 'this resource requires a DPoP-bound token', realm: this.realm });
+      }
     } catch (error) {
-      return Promise.reject(this.#recordRejection(error, undefined));
+      return Promise.reject(this.#recordRejection(error, undefined, credentialScheme(request, this.#options.dpop.mode)));
     }
-    return this.#verifyToken(token);
+    return this.#verifyToken(credential.token, credential, request);
   }
 
   checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void {
@@ -177,11 +198,17 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       if (token === undefined || token === null) throw new CredentialsRequiredError(this.realm);
       checkScopes(token.scopes, requirement, this.realm);
     } catch (error) {
-      throw this.#recordRejection(error, token?.issuer);
+      // A DPoP-bound token can only have come in the DPoP scheme; the 403 answers in it.
+      const scheme: TokenScheme | undefined = token == null ? undefined : token.cnf?.jkt !== undefined ? 'DPoP' : 'Bearer';
+      throw this.#recordRejection(error, token?.issuer, scheme);
     }
   }
 
-  async #verifyToken(token: string): Promise<AccessToken<C>> {
+  /**
+   * Steps 2 and 3 of a request: the token (or the token cache), then its sender binding, which is never
+   * cached. `credential` and `request` are undefined for `verify(token)`.
+   */
+  async #verifyToken(token: string, credential: Credential | undefined, request: RequestDescriptor | undefined): Promise<AccessToken<C>> {
     let issuer: string | undefined;
     try {
       if (typeof token !== 'string' || token.length === 0) throw new CredentialsRequiredError(this.realm);
@@ -194,6 +221,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         if (this.#stillValid(token, cached)) {
           const validate = this.#options.validate;
           if (validate !== undefined) await this.#runValidate(validate, cached.auth.claims, cached.auth.header);
+          const binding = this.#binding.check(cached.auth, credential, request);
+          if (binding !== undefined) await binding;
           this.#verified++;
           return cached.auth as AccessToken<C>;
         }
@@ -232,10 +261,12 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
           this.#options.clockTolerance,
         );
       }
+      const binding = this.#binding.check(auth, credential, request);
+      if (binding !== undefined) await binding;
       this.#verified++;
       return auth;
     } catch (error) {
-      throw this.#recordRejection(error, issuer);
+      throw this.#recordRejection(error, issuer, credential?.scheme ?? 'Bearer');
     }
   }
 
@@ -299,6 +330,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     // Frozen: with the token cache one object serves every request that carries this token.
     const claims = deepFreeze(jws.claims);
     const aud = claims.aud;
+    const cnf: unknown = claims.cnf;
+    if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
+      throw new InvalidTokenError({ reason: 'invalid_claim', description: 'the token cnf claim is not an object', realm: this.realm });
+    }
     return Object.freeze({
       token,
       header: jws.header,
@@ -309,14 +344,17 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       issuer,
       audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
       expiresAt: new Date(claims.exp! * 1000),
+      cnf: cnf as Readonly<Record<string, unknown>> | undefined,
     });
   }
 
-  #recordRejection(error: unknown, issuer: string | undefined): AuthError {
+  #recordRejection(error: unknown, issuer: string | undefined, scheme: TokenScheme | undefined): AuthError {
     const authError =
       error instanceof AuthError
         ? error
         : new InvalidTokenError({ reason: 'malformed_token', description: 'the token could not be verified', realm: this.realm, cause: error });
+    // Stamped once, by the verifier that knows the schemes it accepts; an error from `validate` keeps its own.
+    authError.challenge ??= this.#challenges[scheme ?? 'none'];
     this.#rejected++;
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
     if (this.listenerCount('token_rejected') > 0) {

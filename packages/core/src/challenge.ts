@@ -43,6 +43,16 @@ export function quoteString(value: string): string {
 }
 
 /**
+ * What a verifier with default options stamps, and what an error made by hand answers with: `Bearer`
+ * refusals, and both schemes offered when there is no credential (DPoP's default mode is `'allowed'`).
+ */
+export const DEFAULT_CHALLENGE_CONTEXT: ChallengeContext = Object.freeze({
+  scheme: undefined,
+  offered: Object.freeze(['Bearer', 'DPoP'] as const),
+  dpopAlgs: 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519',
+});
+
+/**
  * Builds `Bearer realm="…", error="…", error_description="…", scope="…"`, omitting what is absent.
  * With no parameters it is the bare `Bearer` challenge RFC 6750 §3.1 asks for when no credential
  * was sent.
@@ -67,8 +77,7 @@ export function formatChallenge(params: ChallengeParams, scheme: TokenScheme = '
  * // 'Bearer realm="api", DPoP realm="api", algs="ES256"'
  * ```
  */
-export function formatChallenges(params: ChallengeParams, context: ChallengeContext | undefined): string {
-  if (context === undefined) return formatChallenge(params);
+export function formatChallenges(params: ChallengeParams, context: ChallengeContext = DEFAULT_CHALLENGE_CONTEXT): string {
   const one = (scheme: TokenScheme): string =>
     formatChallenge(scheme === 'DPoP' ? { ...params, algs: context.dpopAlgs } : params, scheme);
   if (params.error !== undefined) return one(context.scheme ?? context.offered[0] ?? 'Bearer');

@@ -117,7 +117,7 @@ export abstract class AuthError extends Error {
   readonly expose = true;
   /**
    * Stamped by the verifier that raised the error: the scheme to answer in and the schemes to offer
-   * (see {@link ChallengeContext}). Undefined for an error made by hand, which answers as `Bearer`.
+   * (see {@link ChallengeContext}). Undefined for an error made by hand, which answers like a default verifier's.
    */
   challenge: ChallengeContext | undefined;
 

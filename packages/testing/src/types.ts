@@ -1,4 +1,6 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { TestCertificate } from './certificates.js';
+import type { DpopKey } from './dpop.js';
 
 /**
  * Every `alg` the fake issuer can sign with, including the symmetric ones and `none`, which exist so
@@ -157,6 +159,10 @@ export interface MintOptions {
   lifetime?: number;
   /** "Now" in seconds since the epoch. Default `Math.floor(Date.now() / 1000)`. */
   now?: number;
+  /** Bind the token to this DPoP key (or `jkt` thumbprint): sets `cnf.jkt` (RFC 9449 §6.1). */
+  dpopKey?: DpopKey | string;
+  /** Bind the token to this client certificate: sets `cnf["x5t#S256"]` (RFC 8705 §3.1). */
+  certificate?: TestCertificate | string | Uint8Array;
 }
 
 /**

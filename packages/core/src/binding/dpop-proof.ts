@@ -113,7 +113,7 @@ export async function checkDpopProof(proof: string, context: ProofContext, setti
   if (proof.length > MAX_PROOF_LENGTH) refuse('dpop_proof_malformed', 'the DPoP proof is too large', realm);
   const firstDot = proof.indexOf('.');
   const secondDot = firstDot === -1 ? -1 : proof.indexOf('.', firstDot + 1);
-  if (secondDot === -1 || !isCanonicalCompactJws(proof, firstDot, secondDot) || secondDot === proof.length - 1) {
+  if (secondDot === -1 || !isCanonicalCompactJws(proof, firstDot, secondDot)) {
     refuse('dpop_proof_malformed', 'the DPoP proof is not a compact JWS', realm);
   }
   const headerText = proof.slice(0, firstDot);

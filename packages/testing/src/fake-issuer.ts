@@ -7,6 +7,7 @@ import { mintToken } from './mint.js';
 import type { MintContext } from './mint.js';
 import { IssuerServer } from './server.js';
 import { handleTokenRequest } from './token-endpoint.js';
+import { listenMtls, type MtlsListener } from './mtls-endpoint.js';
 import type { TokenEndpointContext } from './token-endpoint.js';
 import type { ClientRegistration, FakeIssuer, FakeIssuerOptions, MintAlgorithm, MintOptions } from './types.js';
 
@@ -32,7 +33,7 @@ function validateClient(client: ClientRegistration, where: string): ClientRegist
   };
 }
 
-function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOptions, 'clients'>> {
+function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOptions, 'clients' | 'mtls'>> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError('FakeIssuerOptions.port must be an integer from 0 to 65535');
@@ -85,6 +86,7 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
     audience,
     lifetime: tokenLifetime,
     mint: (claims, mintOptions) => mint(claims, mintOptions),
+    endpointUrl: () => urls.tokenEndpoint,
   };
   const server = await IssuerServer.listen(port, {
     jwks: () => keys.jwks(),
@@ -99,6 +101,12 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
   const mint = (claims: Record<string, unknown> = {}, mintOptions: MintOptions = {}): string =>
     mintToken(mintContext, claims, mintOptions);
   const attackerJwk: JsonWebKey = keys.attackerJwk('RSA');
+  let mtls: MtlsListener | undefined;
+  if (options.mtls !== undefined && options.mtls !== false) {
+    const ca = options.mtls === true ? undefined : options.mtls.certificateAuthority;
+    const path = new URL(urls.tokenEndpoint).pathname;
+    mtls = await listenMtls(path, ca, (req, res) => handleTokenRequest(req, res, { ...tokenContext, endpointUrl: () => mtls!.info.tokenEndpoint }));
+  }
 
   return {
     ...urls,
@@ -121,7 +129,10 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
       metadataMode = faultSetting(mode, modeOptions, 'setMetadataMode');
     },
     addClient: (client) => addClient(client, 'addClient(client)'),
+    mtls: mtls?.info,
     resetStats: () => server.resetStats(),
-    close: () => server.close(),
+    close: async () => {
+      await Promise.all([server.close(), mtls?.close()]);
+    },
   };
 }

@@ -7,6 +7,7 @@ export type { DpopKey, DpopAlgorithm, DpopProofOptions } from './dpop.js';
 export { createTestCertificateAuthority, createClientCertificate } from './certificates.js';
 export type { TestCertificate, TestCertificateAuthority, IssueCertificateOptions } from './certificates.js';
 export type { TokenBinding } from './binding.js';
+export type { FakeIssuerMtls } from './mtls-endpoint.js';
 export type {
   FakeIssuer,
   FakeIssuerOptions,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { authenticateClient, readClientCredentials } from './client-auth.js';
 import { mediaType, readBody, sendJson } from './http-io.js';
+import { tokenRequestBinding } from './token-binding.js';
 import type { ClientRegistration, MintOptions } from './types.js';
 
 /**
@@ -35,6 +36,8 @@ export interface TokenEndpointContext {
   readonly audience: string;
   readonly lifetime: number;
   mint(claims: Record<string, unknown>, options?: MintOptions): string;
+  /** The URL this endpoint is reached at: a DPoP proof's `htu` must name it (RFC 9449 §5). */
+  endpointUrl?(): string;
 }
 
 class TokenError extends Error {
@@ -129,10 +132,16 @@ async function answer(req: IncomingMessage, context: TokenEndpointContext): Prom
 
   const claims: Record<string, unknown> = { sub: client.clientId, client_id: client.clientId, aud };
   claims.scope = scopes.length > 0 ? scopes.join(' ') : undefined;
-  const accessToken = context.mint(claims, { alg: 'RS256', lifetime: context.lifetime });
+  const binding = await tokenRequestBinding(req, context.endpointUrl?.() ?? '');
+  if (binding.kind === 'invalid_dpop_proof') throw new TokenError(400, 'invalid_dpop_proof', binding.description);
+  const mintOptions: MintOptions = { alg: 'RS256', lifetime: context.lifetime };
+  if (binding.jkt !== undefined) mintOptions.dpopKey = binding.jkt;
+  if (binding.certificate !== undefined) mintOptions.certificate = binding.certificate;
+  const accessToken = context.mint(claims, mintOptions);
   const response: Record<string, unknown> = {
     access_token: accessToken,
-    token_type: 'Bearer',
+    // RFC 9449 §5: a DPoP-bound token is of type DPoP.
+    token_type: binding.jkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: context.lifetime,
   };
   if (scopes.length > 0) response.scope = scopes.join(' ');

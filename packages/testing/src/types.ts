@@ -1,5 +1,6 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import type { TestCertificate } from './certificates.js';
+import type { TestCertificate, TestCertificateAuthority } from './certificates.js';
+import type { FakeIssuerMtls } from './mtls-endpoint.js';
 import type { DpopKey } from './dpop.js';
 
 /**
@@ -119,6 +120,11 @@ export interface FakeIssuerOptions {
   tokenLifetime?: number;
   /** Clients of the token endpoint. */
   clients?: ClientRegistration[];
+  /**
+   * TLS mode: also serve the token endpoint over HTTPS on its own port (RFC 8705 §5 endpoint alias),
+   * issuing tokens bound to the client certificate. `true`, or the CA to make its server certificate with.
+   */
+  mtls?: boolean | { certificateAuthority?: TestCertificateAuthority };
 }
 
 /**
@@ -221,6 +227,8 @@ export interface FakeIssuer {
   readonly attackerJwk: JsonWebKey;
   /** Live request counters. */
   readonly stats: IssuerStats;
+  /** The TLS token endpoint, when started with `mtls`. */
+  readonly mtls: FakeIssuerMtls | undefined;
   /**
    * Signs an RFC 9068 access token, synchronously. Given claims override the defaults; a claim given as
    * `undefined` is left out.

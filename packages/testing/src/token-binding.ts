@@ -17,12 +17,11 @@ const PROOF_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA'];
 const PROOF_MAX_AGE = 300;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-function dpopHeader(req: IncomingMessage): string | undefined | 'multiple' {
-  let count = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'dpop') count++;
-  if (count > 1) return 'multiple';
-  const value = req.headers.dpop;
-  return typeof value === 'string' ? value : undefined;
+/** The DPoP header lines of the request (RFC 9449 §4.3: there must be at most one). */
+function dpopHeaders(req: IncomingMessage): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'dpop') values.push(req.rawHeaders[i + 1]!);
+  return values;
 }
 
 async function proofThumbprint(proof: string, tokenEndpoint: string): Promise<string> {
@@ -46,9 +45,10 @@ async function proofThumbprint(proof: string, tokenEndpoint: string): Promise<st
  * ```
  */
 export async function tokenRequestBinding(req: IncomingMessage, tokenEndpoint: string): Promise<TokenRequestBinding> {
-  const proof = dpopHeader(req);
+  const proofs = dpopHeaders(req);
+  const proof = proofs[0];
   let jkt: string | undefined;
-  if (proof === 'multiple') return { kind: 'invalid_dpop_proof', description: 'more than one DPoP header' };
+  if (proofs.length > 1) return { kind: 'invalid_dpop_proof', description: 'more than one DPoP header' };
   if (proof !== undefined) {
     try {
       jkt = await proofThumbprint(proof, tokenEndpoint);

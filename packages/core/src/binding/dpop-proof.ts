@@ -5,7 +5,7 @@
  * The replay (`jti`) and key-binding (`cnf.jkt`) checks follow in sender-binding.ts.
  */
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { InvalidDpopProofError, UseDpopNonceError, type RejectReason } from '../errors.js';
 import { algorithmSpec } from '../jwt/algorithms.js';
@@ -93,7 +93,7 @@ async function proofKey(headerText: string, header: Record<string, unknown>, alg
   if (key === undefined || !keyFitsAlgorithm(key, alg, spec)) refuse('dpop_invalid_jwk', 'the DPoP proof jwk is not a usable key for its alg', realm);
   let jkt: string;
   try {
-    jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
+    jkt = await calculateJwkThumbprint(jwk, 'sha256');
   } catch {
     return refuse('dpop_invalid_jwk', 'the DPoP proof jwk is not a usable key for its alg', realm);
   }

@@ -95,7 +95,9 @@ function fromHeader(request: RequestDescriptor, realm: string | undefined, dpop:
   if (scheme === 'dpop' && dpop !== 'disabled') {
     const dpopMatch = DPOP.exec(value);
     if (dpopMatch === null) badRequest('malformed_authorization', 'the Authorization header is not a valid DPoP credential', realm);
-    return { token: dpopMatch[1]!, scheme: 'DPoP', proof: proofOf(request, realm) };
+    // The proof is read once the token's location is settled (readCredential), so that a token in
+    // two places is the same 400 whatever the scheme.
+    return { token: dpopMatch[1]!, scheme: 'DPoP', proof: undefined };
   }
   if (scheme !== 'bearer') return undefined;
   return badRequest('malformed_authorization', 'the Authorization header is not a valid Bearer credential', realm);
@@ -168,7 +170,7 @@ export function readCredential(request: RequestDescriptor, options: CredentialOp
   const body = fromBody(request, options);
   const found = (header !== undefined ? 1 : 0) + (query !== undefined ? 1 : 0) + (body !== undefined ? 1 : 0);
   if (found > 1) badRequest('multiple_credentials', 'the token was sent in more than one place', options.realm);
-  if (header !== undefined) return header;
+  if (header !== undefined) return header.scheme === 'DPoP' ? { ...header, proof: proofOf(request, options.realm) } : header;
   const token = query ?? body;
   if (token === undefined) return undefined;
   if (!B64TOKEN.test(token)) badRequest('malformed_authorization', 'the access token parameter is malformed', options.realm);

@@ -1,4 +1,5 @@
 /** Formatting of the `WWW-Authenticate` challenges: RFC 6750 §3 `Bearer` and RFC 9449 §7.1 `DPoP`. */
+import { ASYMMETRIC_ALGORITHMS } from './jwt/algorithms.js';
 
 export interface ChallengeParams {
   realm?: string | undefined;
@@ -49,7 +50,8 @@ export function quoteString(value: string): string {
 export const DEFAULT_CHALLENGE_CONTEXT: ChallengeContext = Object.freeze({
   scheme: undefined,
   offered: Object.freeze(['Bearer', 'DPoP'] as const),
-  dpopAlgs: 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519',
+  // The default of `dpop.algorithms` (binding/dpop-options.ts).
+  dpopAlgs: ASYMMETRIC_ALGORITHMS.join(' '),
 });
 
 /**

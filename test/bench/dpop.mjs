@@ -9,6 +9,7 @@
 // request (a client reuses its token), so both cases hit the verified-token cache: what is left for
 // DPoP is the proof check, which is never cached. A second table verifies in-process (no HTTP).
 import { createServer, Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { createVerifier } from '@portcullis/core';
 import { requireAuth as expressAuth } from '@portcullis/express';
@@ -140,12 +141,13 @@ for (let round = 0; round < ROUNDS; round++) {
 verifier.close();
 await issuer.close();
 
+const say = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (n) => n.toFixed(1).padStart(8);
-console.log(`DPoP vs Bearer, CPU µs per request (median of ${ROUNDS} rounds × ${REQUESTS} requests, ES256 proofs, token cache hit)`);
-console.log(`Node ${process.version}, ${QUICK ? 'QUICK run (not for comparison)' : 'full run'}\n`);
-console.log('| case | Bearer µs | DPoP µs | added µs | ratio |');
-console.log('|---|---:|---:|---:|---:|');
+say(`DPoP vs Bearer, CPU µs per request (median of ${ROUNDS} rounds × ${REQUESTS} requests, ES256 proofs, token cache hit)`);
+say(`Node ${process.version}, ${QUICK ? 'QUICK run (not for comparison)' : 'full run'}\n`);
+say('| case | Bearer µs | DPoP µs | added µs | ratio |');
+say('|---|---:|---:|---:|---:|');
 for (const row of [...rows, { name: 'core verify() in process', bearer: median(coreBearer), dpop: median(coreDpop) }]) {
-  console.log(`| ${row.name} | ${fmt(row.bearer)} | ${fmt(row.dpop)} | ${fmt(row.dpop - row.bearer)} | ${(row.dpop / row.bearer).toFixed(2)}× |`);
+  say(`| ${row.name} | ${fmt(row.bearer)} | ${fmt(row.dpop)} | ${fmt(row.dpop - row.bearer)} | ${(row.dpop / row.bearer).toFixed(2)}× |`);
 }
-console.log('\nHTTP rows include the in-process client (identical work in both columns); `added` is the server-side difference.');
+say('\nHTTP rows include the in-process client (identical work in both columns); `added` is the server-side difference.');

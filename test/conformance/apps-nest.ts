@@ -9,7 +9,7 @@ import { Controller, Get, HttpCode, Module, Post, type INestApplication, type Ty
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AnyScope, Auth, PortcullisModule, Public, Scopes, type AccessToken } from '@portcullis/nestjs';
-import type { Adapter, AppOptions, RunningApp } from './apps.js';
+import type { Adapter, AppOptions, AppTls, RunningApp } from './apps.js';
 
 const echo = (auth: AccessToken | undefined) =>
   auth ? { auth: true, subject: auth.subject, scopes: auth.scopes } : { auth: false };
@@ -58,11 +58,11 @@ function appModule({ verifier, optional }: AppOptions): Type {
   return ConformanceModule;
 }
 
-async function serve(app: INestApplication): Promise<RunningApp> {
+async function serve(app: INestApplication, tls: AppTls | undefined): Promise<RunningApp> {
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer() as Server;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: async () => {
       server.closeAllConnections();
       await app.close();
@@ -71,11 +71,28 @@ async function serve(app: INestApplication): Promise<RunningApp> {
 }
 
 const nestOptions = { logger: false, abortOnError: false } as const;
+// Client certificates are asked for and judged by core (RFC 8705 §3), not by the TLS layer.
+const httpsOptions = (tls: AppTls) => ({ ...tls, requestCert: true, rejectUnauthorized: false });
 
 export const NEST_ADAPTERS: readonly Adapter[] = [
-  { name: 'nest 12 (platform-express)', start: async (options) => serve(await NestFactory.create(appModule(options), nestOptions)) },
+  {
+    name: 'nest 12 (platform-express)',
+    start: async (options) =>
+      serve(
+        await NestFactory.create(appModule(options), { ...nestOptions, ...(options.tls === undefined ? {} : { httpsOptions: httpsOptions(options.tls) }) }),
+        options.tls,
+      ),
+  },
   {
     name: 'nest 12 (platform-fastify)',
-    start: async (options) => serve(await NestFactory.create(appModule(options), new FastifyAdapter(), nestOptions)),
+    start: async (options) =>
+      serve(
+        await NestFactory.create(
+          appModule(options),
+          new FastifyAdapter(options.tls === undefined ? {} : { https: httpsOptions(options.tls) }),
+          nestOptions,
+        ),
+        options.tls,
+      ),
   },
 ];

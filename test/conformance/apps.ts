@@ -3,6 +3,7 @@
  * users would write it, from the public adapter API only.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import type { Verifier } from '@portcullis/core';
@@ -11,7 +12,7 @@ import portcullisFastify from '@portcullis/fastify';
 import * as portcullisKoa from '@portcullis/koa';
 import express5 from 'express';
 import express4 from 'express4';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { NEST_ADAPTERS } from './apps-nest.js';
@@ -20,7 +21,18 @@ export interface AppOptions {
   verifier: Verifier;
   /** Requests without a credential pass with no auth. */
   optional: boolean;
+  /** Serve over HTTPS, asking for (not requiring) a client certificate: for certificate-bound tokens. */
+  tls?: AppTls | undefined;
 }
+
+/** The server side of an HTTPS app: its key and certificate, and the CA its clients' certificates chain to. */
+export interface AppTls {
+  key: string;
+  cert: string;
+  ca: string;
+}
+
+const httpsOptions = (tls: AppTls) => ({ ...tls, requestCert: true, rejectUnauthorized: false });
 
 export interface RunningApp {
   url: string;
@@ -42,11 +54,11 @@ interface Echo {
 const echo = (auth: { subject: string | undefined; scopes: readonly string[] } | null | undefined): Echo =>
   auth ? { auth: true, subject: auth.subject, scopes: auth.scopes } : { auth: false };
 
-async function serve(listener: RequestListener): Promise<RunningApp> {
-  const server: Server = createServer(listener);
+async function serve(listener: RequestListener, tls?: AppTls): Promise<RunningApp> {
+  const server: Server = tls === undefined ? createServer(listener) : createHttpsServer(httpsOptions(tls), listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -58,7 +70,7 @@ async function serve(listener: RequestListener): Promise<RunningApp> {
 function expressAdapter(name: string, express: typeof express5): Adapter {
   return {
     name,
-    start({ verifier, optional }) {
+    start({ verifier, optional, tls }) {
       const { requireAuth, requireScopes, requireAnyScope } = portcullisExpress;
       const app = express();
       app.get('/public', (_req, res) => {
@@ -80,15 +92,16 @@ function expressAdapter(name: string, express: typeof express5): Adapter {
       app.get('/any', requireAnyScope('orders:write', 'orders:admin'), (req, res) => {
         res.json(echo(req.auth));
       });
-      return serve(app);
+      return serve(app, tls);
     },
   };
 }
 
 const fastifyAdapter: Adapter = {
   name: 'fastify 5',
-  async start({ verifier, optional }) {
-    const app = Fastify();
+  async start({ verifier, optional, tls }) {
+    // An HTTPS instance has other server types; the routes are the same, so one type serves both.
+    const app = (tls === undefined ? Fastify() : Fastify({ https: httpsOptions(tls) })) as unknown as FastifyInstance;
     await app.register(portcullisFastify, { verifier, optional });
     app.get('/public', { config: { auth: false } }, () => ({ public: true }));
     app.get('/protected', (request) => echo(request.auth));
@@ -98,14 +111,14 @@ const fastifyAdapter: Adapter = {
     app.get('/any', { config: { auth: { anyScope: ['orders:write', 'orders:admin'] } } }, (request) => echo(request.auth));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+    return { url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${address.port}`, close: () => app.close() };
   },
 };
 
 function koaAdapter(name: string, KoaClass: typeof Koa3): Adapter {
   return {
     name,
-    start({ verifier, optional }) {
+    start({ verifier, optional, tls }) {
       const { requireAuth, requireScopes, requireAnyScope } = portcullisKoa;
       const app = new KoaClass();
       const open = new Router();
@@ -131,7 +144,7 @@ function koaAdapter(name: string, KoaClass: typeof Koa3): Adapter {
       });
       app.use(open.routes()).use(api.routes());
       const handle = app.callback();
-      return serve((req, res) => void handle(req, res));
+      return serve((req, res) => void handle(req, res), tls);
     },
   };
 }

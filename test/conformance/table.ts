@@ -63,7 +63,9 @@ const badRequest = (name: string, headers: readonly (readonly [string, string])[
   token: ok(),
   expect: { status: 400, error: 'invalid_request' },
 });
-const bare = { status: 401, error: null, challenge: `Bearer realm="${REALM}"` } as const;
+/** DPoP's default mode is 'allowed': a bare 401 offers both schemes (RFC 9449 §7.1). */
+export const DPOP_ALGS = 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519';
+const bare = { status: 401, error: null, challenge: `Bearer realm="${REALM}", DPoP realm="${REALM}", algs="${DPOP_ALGS}"` } as const;
 const scoped = (name: string, scope: string | string[], path: string, expect: Expected): Row => ({
   name,
   path,

@@ -39,7 +39,10 @@ function observed(options: Partial<VerifierOptions> = {}): { verifier: Verifier;
     jwks: { timeout: 300, errorCooldown: 1_000, cooldown: 2_000, cacheMaxAge: 60_000, staleIfError: 120_000, now: () => clock.now, ...options.jwks },
   } as VerifierOptions);
   open.push(verifier);
-  const log: EventLog = { jwks_fetched: [], jwks_refresh_failed: [], jwks_stale: [], keys_unavailable: [], discovery_failed: [], token_rejected: [], introspection_completed: [], introspection_failed: [], introspection_cache_failed: [] };
+  const log: EventLog = {
+    jwks_fetched: [], jwks_refresh_failed: [], jwks_stale: [], keys_unavailable: [], discovery_failed: [], token_rejected: [],
+    introspection_completed: [], introspection_failed: [], introspection_cache_failed: [], replay_store_failed: [],
+  };
   for (const name of Object.keys(log) as (keyof EventLog)[]) {
     (verifier.on as (event: string, listener: (payload: never) => void) => Verifier)(name, (payload) => {
       (log[name] as unknown[]).push(payload);

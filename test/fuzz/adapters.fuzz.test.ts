@@ -68,7 +68,9 @@ function checkAnswer(answer: Answer, sentToken: string | undefined): void {
   const body = JSON.parse(answer.body) as Record<string, unknown>;
   expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
   const expected = { 400: 'invalid_request', 401: params.error === undefined ? 'credentials_required' : 'invalid_token', 403: 'insufficient_scope' }[answer.status];
-  expect(body.error).toBe(expected);
+  // A DPoP-scheme credential fails on its (absent) proof: invalid_dpop_proof, in the DPoP scheme.
+  const dpop = (answer.wwwAuthenticate ?? '').startsWith('DPoP error=');
+  expect(body.error).toBe(dpop && answer.status === 401 ? 'invalid_dpop_proof' : expected);
   if (params.error !== undefined) expect(params.error).toBe(body.error);
 }
 
@@ -89,9 +91,13 @@ function expectedStatus(value: string, path: string): number {
   const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
   if (trimmed === '') return 401;
   const schemeName = /^[^ \t]*/.exec(trimmed)![0];
-  if (schemeName.toLowerCase() !== 'bearer') return 401;
+  // DPoP (RFC 9449 §7.1) is a credential scheme too in the default mode.
+  const lower = schemeName.toLowerCase();
+  if (lower !== 'bearer' && lower !== 'dpop') return 401;
   const rest = trimmed.slice(schemeName.length);
   if (!/^ +/.test(rest) || !B64TOKEN.test(rest.replace(/^ +/, ''))) return 400;
+  // A DPoP credential without a DPoP proof header: 401 invalid_dpop_proof.
+  if (lower === 'dpop') return 401;
   const token = rest.replace(/^ +/, '');
   const entry = pool.find((p) => p.token === token);
   if (entry === undefined) return 401;

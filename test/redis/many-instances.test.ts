@@ -2,24 +2,18 @@
 // own verifier and Redis client), behind one public origin, sharing one Redis and one fake issuer: what
 // one instance has seen, the other knows (DPoP proofs used, introspection results), and a Redis outage
 // gives the documented answers on both.
-//
-// Needs core's `dpop` and issuer `introspection` options and the fake issuer's opaque tokens: until those
-// are merged the suite is skipped (see `featuresMerged`). Runs the children on the built packages.
+// Runs the children on the built packages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ISSUER_OPTION_KEYS, VERIFIER_OPTION_KEYS } from '@portcullis/core';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../packages/redis/test/helpers/redis-server.js';
-
-const featuresMerged =
-  (VERIFIER_OPTION_KEYS as readonly string[]).includes('dpop') && (ISSUER_OPTION_KEYS as readonly string[]).includes('introspection');
 
 const PUBLIC_URL = 'https://orders.example.com';
 /** The DPoP-bound JWTs name this issuer, verified with the fake issuer's JWKS (see instance.mjs). */
@@ -83,7 +77,7 @@ async function get(instance: Instance, headers: Record<string, string>): Promise
   return { status: response.status, headers: response.headers, body, ms: performance.now() - start };
 }
 
-describe.skipIf(!featuresMerged)('many instances sharing one Redis', () => {
+describe('many instances sharing one Redis', () => {
   let redis: RedisServer;
   let issuer: FakeIssuer;
   let observer: ReturnType<typeof createClient>;

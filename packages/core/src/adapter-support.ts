@@ -4,6 +4,7 @@
  * requirements checked once at declaration, and the response for an {@link AuthError}.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { AuthError, ErrorBody } from './errors.js';
 import type { VerifierOptions } from './options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
@@ -21,7 +22,29 @@ import { createVerifier, type Verifier } from './verifier.js';
  * ```
  */
 export function describeRequest(req: IncomingMessage, body?: unknown): RequestDescriptor {
-  return { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body };
+  // Express rewrites `req.url` under a mounted router; the URL a DPoP proof names is the original one.
+  const url = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  const descriptor: RequestDescriptor = {
+    method: req.method ?? 'GET',
+    url: typeof url === 'string' ? url : (req.url ?? '/'),
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    body,
+  };
+  const socket = req.socket as Partial<TLSSocket> | null;
+  if (socket?.encrypted === true) {
+    descriptor.encrypted = true;
+    // Read only when a certificate-bound token asks for it: a plain bearer request never pays for it.
+    descriptor.peerCertificate = () => peerCertificate(socket);
+  }
+  return descriptor;
+}
+
+function peerCertificate(socket: Partial<TLSSocket>): Uint8Array | undefined {
+  const certificate = socket.getPeerCertificate?.(false);
+  // Node gives `{}` when the client sent no certificate.
+  const raw = certificate?.raw as Buffer | undefined;
+  return raw !== undefined && raw.length > 0 ? raw : undefined;
 }
 
 /** True for a verifier made by `createVerifier` (or anything shaped like one). */

@@ -3,7 +3,7 @@
  * the way RFC 6750 §3 says: `status`, `code`, a short fixed `description`, the `headers` (with the
  * `WWW-Authenticate` challenge) and `expose`. None of them ever holds the token or key material.
  */
-import { formatChallenge } from './challenge.js';
+import { formatChallenges, type ChallengeContext } from './challenge.js';
 
 /** The stable codes of {@link AuthError}; `switch (err.code)` narrows to the subclass. */
 export type AuthErrorCode =
@@ -12,7 +12,10 @@ export type AuthErrorCode =
   | 'credentials_required'
   | 'insufficient_scope'
   | 'keys_unavailable'
-  | 'introspection_unavailable';
+  | 'introspection_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'replay_store_unavailable';
 
 /**
  * Why a request was refused, finer than {@link AuthErrorCode}. Stable: safe to count in metrics and to
@@ -50,9 +53,35 @@ export type RejectReason =
   | 'token_inactive'
   | 'introspection_refused'
   | 'introspection_unavailable'
+  // the DPoP proof (RFC 9449 §4.3): each check its own reason
+  | 'dpop_proof_missing'
+  | 'dpop_proof_multiple'
+  | 'dpop_proof_malformed'
+  | 'dpop_invalid_typ'
+  | 'dpop_algorithm_not_allowed'
+  | 'dpop_invalid_jwk'
+  | 'dpop_private_jwk'
+  | 'dpop_invalid_signature'
+  | 'dpop_htm_mismatch'
+  | 'dpop_htu_mismatch'
+  | 'dpop_iat_invalid'
+  | 'dpop_jti_invalid'
+  | 'dpop_replayed'
+  | 'dpop_ath_mismatch'
+  | 'dpop_nonce_required'
+  | 'dpop_nonce_invalid'
+  // the binding of the token to its sender (RFC 9449 §7.1, RFC 8705 §3)
+  | 'dpop_key_mismatch'
+  | 'dpop_token_unbound'
+  | 'dpop_bound_token_as_bearer'
+  | 'dpop_required'
+  | 'certificate_missing'
+  | 'certificate_mismatch'
+  | 'binding_unverifiable'
   // after verification
   | 'insufficient_scope'
-  | 'keys_unavailable';
+  | 'keys_unavailable'
+  | 'replay_store_unavailable';
 
 /** The JSON body adapters answer with. */
 export interface ErrorBody {
@@ -91,12 +120,18 @@ export abstract class AuthError extends Error {
   readonly realm: string | undefined;
   /** Koa and `http-errors` read this: the message may be shown to the client. */
   readonly expose = true;
+  /**
+   * Stamped by the verifier that raised the error: the scheme to answer in and the schemes to offer
+   * (see {@link ChallengeContext}). Undefined for an error made by hand, which answers like a default verifier's.
+   */
+  challenge: ChallengeContext | undefined;
 
   constructor(init: AuthErrorInit) {
     super(init.description, init.cause === undefined ? undefined : { cause: init.cause });
     this.description = init.description;
     this.reason = init.reason;
     this.realm = init.realm;
+    this.challenge = undefined;
   }
 
   override get name(): string {
@@ -117,7 +152,10 @@ export abstract class AuthError extends Error {
   /** The RFC 6750 challenge with this error's code and description, plus `Cache-Control: no-store`. */
   protected challengeHeaders(scope?: string): Record<string, string> {
     return {
-      'WWW-Authenticate': formatChallenge({ realm: this.realm, error: this.code, error_description: this.description, scope }),
+      'WWW-Authenticate': formatChallenges(
+        { realm: this.realm, error: this.code, error_description: this.description, scope },
+        this.challenge,
+      ),
       'Cache-Control': 'no-store',
     };
   }
@@ -178,7 +216,7 @@ export class CredentialsRequiredError extends AuthError {
     super({ reason: 'credentials_missing', description: 'authentication required', realm });
   }
   get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': formatChallenge({ realm: this.realm }), 'Cache-Control': 'no-store' };
+    return { 'WWW-Authenticate': formatChallenges({ realm: this.realm }, this.challenge), 'Cache-Control': 'no-store' };
   }
 }
 
@@ -261,6 +299,68 @@ export class IntrospectionUnavailableError extends AuthError {
       realm: init.realm,
       cause: init.cause,
     });
+    this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
+  }
+  get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfter), 'Cache-Control': 'no-store' };
+  }
+}
+
+/**
+ * 401: the DPoP proof of the request fails a check of RFC 9449 §4.3 (missing, malformed, `typ`, `alg`,
+ * `jwk`, signature, `htm`, `htu`, `iat`, `jti` replay, `ath`). Answered in the DPoP scheme (§7.1).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof InvalidDpopProofError) metrics.dpop.inc({ reason: err.reason });
+ * ```
+ */
+export class InvalidDpopProofError extends AuthError {
+  readonly code = 'invalid_dpop_proof' as const;
+  readonly status = 401 as const;
+  get headers(): Record<string, string> {
+    return this.challengeHeaders();
+  }
+}
+
+/**
+ * 401 `use_dpop_nonce` (RFC 9449 §8): the proof lacks the server's nonce, or carries a stale one. The
+ * answer's `DPoP-Nonce` header holds the nonce to use.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof UseDpopNonceError) console.log('retry with', err.nonce);
+ * ```
+ */
+export class UseDpopNonceError extends AuthError {
+  readonly code = 'use_dpop_nonce' as const;
+  readonly status = 401 as const;
+  /** The nonce the client must put in its next proof. */
+  readonly nonce: string;
+  constructor(init: { reason: 'dpop_nonce_required' | 'dpop_nonce_invalid'; nonce: string; realm?: string | undefined }) {
+    super({ reason: init.reason, description: 'the DPoP proof must carry the nonce the server provided', realm: init.realm });
+    this.nonce = init.nonce;
+  }
+  get headers(): Record<string, string> {
+    return { ...this.challengeHeaders(), 'DPoP-Nonce': this.nonce };
+  }
+}
+
+/**
+ * 503: the DPoP replay store could not answer in time and `dpop.replayStoreFailure` is `'reject'`
+ * (the default). Carries `Retry-After` and no challenge: the credential was not judged.
+ *
+ * @example
+ * ```ts
+ * verifier.on('replay_store_failed', (e) => log.error({ kind: e.kind }, 'replay store down'));
+ * ```
+ */
+export class ReplayStoreUnavailableError extends AuthError {
+  readonly code = 'replay_store_unavailable' as const;
+  readonly status = 503 as const;
+  readonly retryAfter: number;
+  constructor(init: { retryAfter: number; cause?: unknown; realm?: string | undefined }) {
+    super({ reason: 'replay_store_unavailable', description: 'the DPoP replay store is temporarily unavailable', realm: init.realm, cause: init.cause });
     this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
   }
   get headers(): Record<string, string> {

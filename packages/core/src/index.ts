@@ -6,11 +6,14 @@ export {
   InsufficientScopeError,
   KeysUnavailableError,
   IntrospectionUnavailableError,
+  InvalidDpopProofError,
+  UseDpopNonceError,
+  ReplayStoreUnavailableError,
   isAuthError,
 } from './errors.js';
 export type { AuthErrorCode, RejectReason, ErrorBody } from './errors.js';
-export { formatChallenge, quoteString } from './challenge.js';
-export type { ChallengeParams } from './challenge.js';
+export { formatChallenge, formatChallenges, quoteString } from './challenge.js';
+export type { ChallengeParams, ChallengeContext, TokenScheme } from './challenge.js';
 export type {
   RequestDescriptor,
   JwtHeader,
@@ -28,8 +31,15 @@ export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
 export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
 export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
-export { extractCredential } from './request/credential.js';
-export type { CredentialOptions } from './request/credential.js';
+export { extractCredential, readCredential } from './request/credential.js';
+export type { CredentialOptions, Credential } from './request/credential.js';
+export { DPOP_OPTION_KEYS, DPOP_NONCE_OPTION_KEYS } from './binding/dpop-options.js';
+export type { DpopOptions, DpopNonceOptions } from './binding/dpop-options.js';
+export { MTLS_OPTION_KEYS, certificateThumbprint } from './binding/mtls.js';
+export type { MtlsOptions, CertificateHeaderFormat } from './binding/mtls.js';
+export { accessTokenHash } from './binding/dpop-proof.js';
+export { normalizeHtu } from './binding/htu.js';
+export type { ReplayStoreFailedEvent } from './binding/sender-binding.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
 export {
   describeRequest,

@@ -11,6 +11,8 @@ import type { TokenCacheOptions } from './token-cache.js';
 import { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection/options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
+import { resolveDpopOptions, type DpopOptions, type ResolvedDpop } from './binding/dpop-options.js';
+import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './binding/mtls.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 import type { KeySource } from './verifier.js';
 
@@ -123,6 +125,10 @@ export interface VerifierCommonOptions<C extends object = JwtClaims> {
    * presence are re-checked on every hit). On by default ({@link DEFAULT_TOKEN_CACHE}); `false` turns it off.
    */
   tokenCache?: TokenCacheOptions | false | undefined;
+  /** DPoP-bound tokens (RFC 9449): the scheme, proof checks, replay store and request URL. See {@link DpopOptions}. */
+  dpop?: DpopOptions | undefined;
+  /** Certificate-bound tokens (RFC 8705): where the client certificate comes from. See {@link MtlsOptions}. */
+  mtls?: MtlsOptions | undefined;
 }
 
 export interface ResolvedIssuer {
@@ -152,13 +158,15 @@ export interface ResolvedOptions<C extends object> {
   readonly jwks: JwksCacheInit;
   readonly discoveryMaxBytes: number;
   readonly tokenCache: TokenCacheOptions | false;
+  readonly dpop: ResolvedDpop;
+  readonly mtls: ResolvedMtls;
 }
 
 /** Every key {@link VerifierOptions} may hold. */
 export const VERIFIER_OPTION_KEYS = [
   'issuer', 'audience', 'jwksUri', 'algorithms', 'secret', 'clockTolerance', 'maxTokenAge', 'tokenType',
   'requiredClaims', 'scopeClaims', 'validate', 'realm', 'maxTokenLength', 'allowQueryToken',
-  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache',
+  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'dpop', 'mtls',
 ] as const;
 
 /** Every key an entry of the `issuer` list may hold. */
@@ -306,5 +314,7 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     jwks: options.jwks ?? {},
     discoveryMaxBytes: nonNegative(options.discoveryMaxBytes, 'discoveryMaxBytes', 64 * 1024)!,
     tokenCache,
+    dpop: resolveDpopOptions(options.dpop),
+    mtls: resolveMtlsOptions(options.mtls),
   };
 }

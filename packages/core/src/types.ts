@@ -11,6 +11,17 @@ export interface RequestDescriptor {
   rawHeaders?: readonly string[] | undefined;
   /** The parsed form body, when the app parsed one and `allowFormBodyToken` is on. */
   body?: unknown;
+  /**
+   * True when the request arrived over TLS on this server's own socket; the scheme of the URL a DPoP
+   * proof's `htu` is compared with (RFC 9449 §4.3), unless `dpop.publicUrl` or `dpop.trustProxy` say
+   * otherwise.
+   */
+  encrypted?: boolean | undefined;
+  /**
+   * The DER bytes of the client certificate of this request's TLS connection (RFC 8705 §3), read only
+   * when a token is certificate-bound; undefined without TLS or without a client certificate.
+   */
+  peerCertificate?: (() => Uint8Array | undefined) | undefined;
 }
 
 /** The JOSE header of a verified token. */
@@ -86,7 +97,11 @@ export interface AccessToken<C extends object = JwtClaims> {
    * `header` is then `{ alg: '' }`.
    */
   readonly format: 'jwt' | 'opaque';
-  /** The confirmation claim (RFC 7800, RFC 9449 §6, RFC 8705 §3), from the JWT or the introspection response. */
+  /**
+   * The token's confirmation claim (RFC 7800), from the JWT or the introspection response: `jkt` for a
+   * DPoP-bound token (RFC 9449 §6), `x5t#S256` for a certificate-bound one (RFC 8705 §3.1). Checked by
+   * the verifier on every request.
+   */
   readonly cnf?: Readonly<Record<string, unknown>> | undefined;
 }
 

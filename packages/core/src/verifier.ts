@@ -4,7 +4,9 @@
 import { EventEmitter } from 'node:events';
 import { algorithmSpec, type AlgorithmSpec } from './jwt/algorithms.js';
 import { checkClaims, checkTokenType, type ClaimRules } from './jwt/claims.js';
-import { extractCredential, type CredentialOptions } from './request/credential.js';
+import { credentialScheme, readCredential, type Credential, type CredentialOptions } from './request/credential.js';
+import { SenderBinding, type ReplayStoreFailedEvent } from './binding/sender-binding.js';
+import type { ChallengeContext, TokenScheme } from './challenge.js';
 import {
   AuthError,
   CredentialsRequiredError,
@@ -78,9 +80,11 @@ export interface VerifierStats {
 
 /**
  * Events of a verifier: the JWKS and discovery events of its issuers, the introspection events
- * (`introspection_completed`, `introspection_failed`, `introspection_cache_failed`), and `token_rejected`.
+ * (`introspection_completed`, `introspection_failed`, `introspection_cache_failed`), `token_rejected`, and
+ * `replay_store_failed` when the DPoP replay store fails or times out.
  */
-export type VerifierEvents = IssuerKeysEvents & Omit<IntrospectionEvents, 'discovery_failed'> & { token_rejected: [TokenRejectedEvent] };
+export type VerifierEvents = IssuerKeysEvents &
+  Omit<IntrospectionEvents, 'discovery_failed'> & { token_rejected: [TokenRejectedEvent]; replay_store_failed: [ReplayStoreFailedEvent] };
 
 /** Failures of `parseJws` that mean "not a compact JWS at all": such a token may be opaque. */
 const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload']);
@@ -136,6 +140,9 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   readonly #tokenCache: TokenCache | undefined;
   /** The issuer that takes tokens which are no compact JWS, if one is configured. */
   #opaqueIssuer: IssuerRuntime | undefined;
+  readonly #binding: SenderBinding;
+  /** Challenge contexts by the scheme the client used ('none' for no credential). */
+  readonly #challenges: Readonly<Record<TokenScheme | 'none', ChallengeContext>>;
   #verified = 0;
   #rejected = 0;
   readonly #rejectedByReason: Partial<Record<RejectReason, number>> = {};
@@ -148,7 +155,17 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       allowQueryToken: options.allowQueryToken,
       allowFormBodyToken: options.allowFormBodyToken,
       realm: options.realm,
+      dpop: options.dpop.mode,
     };
+    this.#binding = new SenderBinding(options.dpop, options.mtls, options.realm, (event) => {
+      if (this.listenerCount('replay_store_failed') > 0) this.emit('replay_store_failed', event);
+    });
+    const mode = options.dpop.mode;
+    const offered: readonly TokenScheme[] = Object.freeze(mode === 'required' ? ['DPoP'] : mode === 'disabled' ? ['Bearer'] : ['Bearer', 'DPoP']);
+    const context = (scheme: TokenScheme | undefined): ChallengeContext =>
+      // A refusal answers in the scheme the client used (RFC 9449 §7.2), or the one accepted scheme.
+      Object.freeze({ scheme: scheme !== undefined && offered.includes(scheme) ? scheme : offered[0], offered, dpopAlgs: options.dpop.algs });
+    this.#challenges = Object.freeze({ Bearer: context('Bearer'), DPoP: context('DPoP'), none: context(undefined) });
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
     for (const issuer of options.issuers) {
       let jwks: IssuerKeys | undefined;
@@ -220,7 +237,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
 
   // Not async themselves: each hands back #verifyToken's own promise, one promise per request.
   verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>> {
-    if (typeof tokenOrRequest === 'string') return this.#verifyToken(tokenOrRequest);
+    if (typeof tokenOrRequest === 'string') return this.#verifyToken(tokenOrRequest, undefined, undefined);
     return this.#verifyRequest(tokenOrRequest, false) as Promise<AccessToken<C>>;
   }
 
@@ -229,17 +246,20 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   }
 
   #verifyRequest(request: RequestDescriptor, optional: boolean): Promise<AccessToken<C> | undefined> {
-    let token: string | undefined;
+    let credential: Credential | undefined;
     try {
-      token = extractCredential(request, this.#credentialOptions);
-      if (token === undefined) {
+      credential = readCredential(request, this.#credentialOptions);
+      if (credential === undefined) {
         if (optional) return Promise.resolve(undefined);
         throw new CredentialsRequiredError(this.realm);
       }
+      if (credential.scheme === 'Bearer' && this.#options.dpop.mode === 'required') {
+        throw new InvalidTokenError({ reason: 'dpop_required', description: 'this resource requires a DPoP-bound token', realm: this.realm });
+      }
     } catch (error) {
-      return Promise.reject(this.#recordRejection(error, undefined));
+      return Promise.reject(this.#recordRejection(error, undefined, credentialScheme(request, this.#options.dpop.mode)));
     }
-    return this.#verifyToken(token);
+    return this.#verifyToken(credential.token, credential, request);
   }
 
   checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void {
@@ -247,11 +267,17 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       if (token === undefined || token === null) throw new CredentialsRequiredError(this.realm);
       checkScopes(token.scopes, requirement, this.realm);
     } catch (error) {
-      throw this.#recordRejection(error, token?.issuer);
+      // A DPoP-bound token can only have come in the DPoP scheme; the 403 answers in it.
+      const scheme: TokenScheme | undefined = token == null ? undefined : token.cnf?.jkt !== undefined ? 'DPoP' : 'Bearer';
+      throw this.#recordRejection(error, token?.issuer, scheme);
     }
   }
 
-  async #verifyToken(token: string): Promise<AccessToken<C>> {
+  /**
+   * Steps 2 and 3 of a request: the token (or the token cache), then its sender binding, which is never
+   * cached. `credential` and `request` are undefined for `verify(token)`.
+   */
+  async #verifyToken(token: string, credential: Credential | undefined, request: RequestDescriptor | undefined): Promise<AccessToken<C>> {
     let issuer: string | undefined;
     let tokenIssuer: unknown;
     try {
@@ -268,6 +294,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
           if (revocable?.introspect === 'always') await revocable.introspector!.introspect(token);
           const validate = this.#options.validate;
           if (validate !== undefined) await this.#runValidate(validate, cached.auth.claims, cached.auth.header);
+          const binding = this.#binding.check(cached.auth, credential, request);
+          if (binding !== undefined) await binding;
           this.#verified++;
           return cached.auth as AccessToken<C>;
         }
@@ -282,7 +310,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       }
       if (jws === undefined) {
         issuer = this.#opaqueIssuer!.issuer;
-        return await this.#introspected(token, this.#opaqueIssuer!, undefined);
+        return await this.#bound(await this.#introspected(token, this.#opaqueIssuer!, undefined), credential, request);
       }
       const iss = jws.claims.iss;
       const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
@@ -293,7 +321,9 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         throw new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm: this.realm });
       }
       issuer = runtime.issuer;
-      if (runtime.introspector !== undefined && runtime.introspect === undefined) return await this.#introspected(token, runtime, jws.header);
+      if (runtime.introspector !== undefined && runtime.introspect === undefined) {
+        return await this.#bound(await this.#introspected(token, runtime, jws.header), credential, request);
+      }
       const alg = jws.header.alg;
       const spec = runtime.algorithms.has(alg) ? algorithmSpec(alg) : undefined;
       if (spec === undefined) {
@@ -321,11 +351,21 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
           this.#options.clockTolerance,
         );
       }
+      const binding = this.#binding.check(auth, credential, request);
+      if (binding !== undefined) await binding;
       this.#verified++;
       return auth;
     } catch (error) {
-      throw this.#recordRejection(error, issuer, tokenIssuer);
+      throw this.#recordRejection(error, issuer, credential?.scheme ?? 'Bearer', tokenIssuer);
     }
+  }
+
+  /** Step 3 for an introspected token: its sender binding (never cached), then it counts as verified. */
+  async #bound(auth: AccessToken<C>, credential: Credential | undefined, request: RequestDescriptor | undefined): Promise<AccessToken<C>> {
+    const binding = this.#binding.check(auth, credential, request);
+    if (binding !== undefined) await binding;
+    this.#verified++;
+    return auth;
   }
 
   /** The introspection path: the response members become the claims of the same {@link AccessToken}. */
@@ -337,7 +377,6 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     const aud = claims.aud;
     const exp = claims.exp ?? Math.floor(Date.now() / 1000 + runtime.introspection!.cacheTtlMs / 1000);
     const cnf = claims.cnf;
-    this.#verified++;
     return Object.freeze({
       token,
       header: shownHeader,
@@ -413,6 +452,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     // Frozen: with the token cache one object serves every request that carries this token.
     const claims = deepFreeze(jws.claims);
     const aud = claims.aud;
+    const cnf: unknown = claims.cnf;
+    if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
+      throw new InvalidTokenError({ reason: 'invalid_claim', description: 'the token cnf claim is not an object', realm: this.realm });
+    }
     return Object.freeze({
       token,
       header: jws.header,
@@ -424,15 +467,17 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
       expiresAt: new Date(claims.exp! * 1000),
       format: 'jwt' as const,
-      cnf: typeof claims.cnf === 'object' && claims.cnf !== null && !Array.isArray(claims.cnf) ? (claims.cnf as Readonly<Record<string, unknown>>) : undefined,
+      cnf: cnf as Readonly<Record<string, unknown>> | undefined,
     });
   }
 
-  #recordRejection(error: unknown, issuer: string | undefined, tokenIssuer?: unknown): AuthError {
+  #recordRejection(error: unknown, issuer: string | undefined, scheme: TokenScheme | undefined, tokenIssuer?: unknown): AuthError {
     const authError =
       error instanceof AuthError
         ? error
         : new InvalidTokenError({ reason: 'malformed_token', description: 'the token could not be verified', realm: this.realm, cause: error });
+    // Stamped once, by the verifier that knows the schemes it accepts; an error from `validate` keeps its own.
+    authError.challenge ??= this.#challenges[scheme ?? 'none'];
     this.#rejected++;
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
     if (this.listenerCount('token_rejected') > 0) {

@@ -11,8 +11,9 @@ import {
 describe('RFC 6750 §3 challenges', () => {
   it('happy flow: a bare Bearer challenge when no credential was sent, with realm when configured', () => {
     expect(formatChallenge({})).toBe('Bearer');
-    expect(new CredentialsRequiredError().headers['WWW-Authenticate']).toBe('Bearer');
-    expect(new CredentialsRequiredError('orders').headers['WWW-Authenticate']).toBe('Bearer realm="orders"');
+    // By hand, an error answers like a default verifier's: DPoP is 'allowed', so both schemes are offered.
+    expect(new CredentialsRequiredError().headers['WWW-Authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
+    expect(new CredentialsRequiredError('orders').headers['WWW-Authenticate']).toBe('Bearer realm="orders", DPoP realm="orders", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
   });
 
   it('happy flow: error codes, descriptions and scope in order', () => {

@@ -106,6 +106,6 @@ describe('credential extraction (RFC 6750 §2)', () => {
     expect(caught).toBeInstanceOf(CredentialsRequiredError);
     const error = caught as CredentialsRequiredError;
     expect(error.status).toBe(401);
-    expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="api"');
+    expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="api", DPoP realm="api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
   });
 });

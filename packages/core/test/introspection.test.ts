@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
+import { createDpopKey, createDpopProof, startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import {
   AuthError,
   IntrospectionUnavailableError,
@@ -149,9 +149,27 @@ describe('happy flow', () => {
     await expect(verifierFor({ requireAudience: false }).verify(issuer.mintOpaque({ aud: undefined }))).resolves.toMatchObject({ audience: [] });
   });
 
-  it('a DPoP token_type with cnf.jkt is accepted and cnf is carried on the AccessToken', async () => {
-    const auth = await verifierFor().verify(issuer.mintOpaque({ token_type: 'DPoP', cnf: { jkt: 'thumbprint-1' } }));
-    expect(auth.cnf).toEqual({ jkt: 'thumbprint-1' });
+  it('a DPoP token_type with cnf.jkt is accepted with a proof of that key, and cnf is carried on the AccessToken', async () => {
+    const key = createDpopKey();
+    const token = issuer.mintOpaque({ token_type: 'DPoP', cnf: { jkt: key.thumbprint } });
+    const proof = createDpopProof({ key, htm: 'GET', htu: 'http://api.example.com/orders', accessToken: token });
+    const auth = await verifierFor().verify({ method: 'GET', url: '/orders', headers: { host: 'api.example.com', authorization: `DPoP ${token}`, dpop: proof } });
+    expect(auth.cnf).toEqual({ jkt: key.thumbprint });
+    expect(auth.format).toBe('opaque');
+  });
+
+  it('error flow: an introspected DPoP-bound token is refused as a bearer token and without its proof', async () => {
+    const key = createDpopKey();
+    const token = issuer.mintOpaque({ token_type: 'DPoP', cnf: { jkt: key.thumbprint } });
+    const verifier = verifierFor();
+    await expect(verifier.verify({ method: 'GET', url: '/orders', headers: { host: 'api.example.com', authorization: `Bearer ${token}` } })).rejects.toMatchObject({
+      status: 401,
+      reason: 'dpop_bound_token_as_bearer',
+    });
+    await expect(verifier.verify({ method: 'GET', url: '/orders', headers: { host: 'api.example.com', authorization: `DPoP ${token}` } })).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_dpop_proof',
+    });
   });
 
   it('a response as oidc-provider sends it (a single-string aud, no sub, no jti) is accepted', async () => {

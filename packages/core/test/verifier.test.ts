@@ -93,7 +93,8 @@ describe('verify', () => {
     const request = { method: 'GET', url: '/', headers: {} };
     const error = await refusal(verifier.verify(request));
     expect(error).toBeInstanceOf(CredentialsRequiredError);
-    expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="orders"');
+    // The default DPoP mode is 'allowed': a bare challenge offers both schemes (RFC 9449 §7.1).
+    expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="orders", DPoP realm="orders", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     expect(await verifier.authenticate(request, { optional: true })).toBeUndefined();
     const bad = await refusal(verifier.authenticate({ ...request, headers: { authorization: 'Bearer x.y' } }, { optional: true }));
     expect(bad).toBeInstanceOf(InvalidTokenError);
@@ -155,7 +156,7 @@ describe('verify', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(CredentialsRequiredError);
-    expect((caught as CredentialsRequiredError).headers['WWW-Authenticate']).toBe('Bearer realm="orders"');
+    expect((caught as CredentialsRequiredError).headers['WWW-Authenticate']).toBe('Bearer realm="orders", DPoP realm="orders", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     expect(verifier.stats().rejectedByReason.credentials_missing).toBe(1);
   });
 

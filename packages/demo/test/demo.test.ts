@@ -34,7 +34,7 @@ describe.each(['express', 'fastify', 'koa'] as const)('the demo walk-through on 
   it('401 with a bare Bearer challenge on a protected route without a token', async () => {
     const response = await fetch(url('/orders'));
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
   });
 
   it('200 with the client-credentials token, and the handler sees the client', async () => {

@@ -144,7 +144,7 @@ describe.each(EXPRESS_VERSIONS)('requireAuth on $name', ({ express }) => {
       const url = await serveGuarded(resources.verifier(issuer));
       const answer = await send(url, { path: '/me' });
       expectAnswerOf(answer, new CredentialsRequiredError());
-      expect(answer.headers['www-authenticate']).toBe('Bearer');
+      expect(answer.headers['www-authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
       expect(answer.headers['cache-control']).toBe('no-store');
     });
 
@@ -152,14 +152,14 @@ describe.each(EXPRESS_VERSIONS)('requireAuth on $name', ({ express }) => {
       const url = await serveGuarded(resources.verifier(issuer));
       const answer = await send(url, { path: '/me', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
       expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe('Bearer');
+      expect(answer.headers['www-authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     });
 
     it('401 with realm="orders-api" in the challenge when a realm is configured', async () => {
       const url = await serveGuarded(resources.verifier(issuer, { realm: 'orders-api' }));
       const answer = await send(url, { path: '/me' });
       expectAnswerOf(answer, new CredentialsRequiredError('orders-api'));
-      expect(answer.headers['www-authenticate']).toBe('Bearer realm="orders-api"');
+      expect(answer.headers['www-authenticate']).toBe('Bearer realm="orders-api", DPoP realm="orders-api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     });
 
     it.each([
@@ -261,7 +261,7 @@ describe.each(EXPRESS_VERSIONS)('requireAuth on $name', ({ express }) => {
       const url = await serveGuarded(resources.verifier(issuer));
       const answer = await send(url, { method: 'HEAD', path: '/me' });
       expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe('Bearer');
+      expect(answer.headers['www-authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
       expect(answer.body).toBe('');
     });
   });
@@ -329,7 +329,7 @@ describe.each(EXPRESS_VERSIONS)('requireAuth on $name', ({ express }) => {
 
       const missing = await send(url, { path: '/me' });
       expect(missing.status).toBe(401);
-      expect(missing.headers['www-authenticate']).toBe('Bearer');
+      expect(missing.headers['www-authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
       expect(missing.headers['cache-control']).toBe('no-store');
       const malformed = await send(url, { path: '/me', headers: { authorization: 'Bearer' } });
       expect(malformed.status).toBe(400);

@@ -126,7 +126,7 @@ describe.each(EXPRESS_VERSIONS)('scope guards on $name', ({ express }) => {
       const url = await serve(resources.verifier(issuer, { realm: 'orders-api' }), routes, { optional: true });
       const answer = await send(url, { path });
       expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe('Bearer realm="orders-api"');
+      expect(answer.headers['www-authenticate']).toBe('Bearer realm="orders-api", DPoP realm="orders-api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
       expect(JSON.parse(answer.body)).toMatchObject({ error: 'credentials_required' });
     });
 
@@ -173,7 +173,7 @@ describe.each(EXPRESS_VERSIONS)('scope guards on $name', ({ express }) => {
       );
       const answer = await send(url, { path: '/write' });
       expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe('Bearer');
+      expect(answer.headers['www-authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     });
   });
 

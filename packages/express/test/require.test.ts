@@ -60,6 +60,6 @@ describe('CommonJS', () => {
         TOKEN: issuer.mint({ sub: 'svc-cjs', scope: 'orders:read' }),
       },
     });
-    expect(stdout.trim().split('\n')).toEqual(['401 Bearer realm="cjs"', '200 subject=svc-cjs']);
+    expect(stdout.trim().split('\n')).toEqual(['401 Bearer realm="cjs", DPoP realm="cjs", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"', '200 subject=svc-cjs']);
   });
 });

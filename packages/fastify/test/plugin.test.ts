@@ -77,7 +77,7 @@ describe('error flow', () => {
     const response = await app.inject({ url: '/me' });
     const expected = errorResponse(new CredentialsRequiredError('orders-api'));
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="orders-api"');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="orders-api", DPoP realm="orders-api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.body).toBe(JSON.stringify(expected.body));
@@ -87,7 +87,7 @@ describe('error flow', () => {
     const app = await protectedApp();
     const response = await app.inject({ url: '/me', headers: { authorization: 'Basic YWxhZGRpbjpvcGVuc2VzYW1l' } });
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="orders-api"');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="orders-api", DPoP realm="orders-api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
   });
 
   it('400 with error="invalid_request" when the Bearer scheme carries no token', async () => {
@@ -273,7 +273,7 @@ describe('optional mode', () => {
     const app = await protectedApp({ optional: true });
     const response = await app.inject({ method: 'POST', url: '/orders' });
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="orders-api"');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="orders-api", DPoP realm="orders-api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
   });
 });
 
@@ -290,7 +290,7 @@ describe("errors: 'pass'", () => {
 
     const missing = await app.inject({ method: 'POST', url: '/orders' });
     expect(missing.statusCode).toBe(401);
-    expect(missing.headers['www-authenticate']).toBe('Bearer');
+    expect(missing.headers['www-authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     expect(missing.json()).toEqual({ problem: 'CredentialsRequiredError' });
 
     const forbidden = await app.inject({ method: 'POST', url: '/orders', headers: bearer(issuer.mint({ scope: 'orders:read' })) });
@@ -438,7 +438,7 @@ describe('over real HTTP', () => {
     expect(await ok.json()).toMatchObject({ auth: { subject: 'over-http' } });
     const refused = await fetch(`${address}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="orders-api"');
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="orders-api", DPoP realm="orders-api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     expect(refused.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await refused.text()).toBe(JSON.stringify(errorResponse(new CredentialsRequiredError('orders-api')).body));
   });

@@ -226,7 +226,7 @@ describe.each(KOA_VERSIONS)('%s', (_name, KoaApp) => {
       const url = await ordersApp(requireAuth(verifierFor()), calls);
       const answer = await send(`${url}/orders`);
       expectAnswerFor(answer, new CredentialsRequiredError(REALM));
-      expect(answer.headers['www-authenticate']).toBe(`Bearer realm="${REALM}"`);
+      expect(answer.headers['www-authenticate']).toBe(`Bearer realm="${REALM}", DPoP realm="${REALM}", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"`);
       expect(answer.headers['cache-control']).toBe('no-store');
       expect(calls.count).toBe(0);
     });
@@ -419,7 +419,7 @@ describe.each(KOA_VERSIONS)('%s', (_name, KoaApp) => {
       const url = await serve(app);
       const answer = await send(url);
       expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe(`Bearer realm="${REALM}"`);
+      expect(answer.headers['www-authenticate']).toBe(`Bearer realm="${REALM}", DPoP realm="${REALM}", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"`);
     });
 
     it('Koa\'s default error handler answers 403 with the scope attribute from requireScopes', async () => {
@@ -485,7 +485,7 @@ describe.each(KOA_VERSIONS)('%s', (_name, KoaApp) => {
 
       const missing = await send(`${url}/orders`);
       expect(missing.status).toBe(401);
-      expect(missing.headers['www-authenticate']).toBe(`Bearer realm="${REALM}"`);
+      expect(missing.headers['www-authenticate']).toBe(`Bearer realm="${REALM}", DPoP realm="${REALM}", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"`);
 
       const scoped = await send(`${url}/orders`, { authorization: bearer(issuer.mint({ scope: 'orders:read' })) });
       expect(scoped.status).toBe(403);

@@ -78,7 +78,10 @@ describe.each(PLATFORMS)('PortcullisGuard on $name', (platform) => {
   it('error flow: 401 with a bare challenge carrying the realm when there is no token', async () => {
     const answer = await send(app.url, { path: '/me' });
     expectAnswerOf(answer, new CredentialsRequiredError(REALM));
-    expect(answer.headers['www-authenticate']).toBe(`Bearer realm="${REALM}"`);
+    // Both accepted schemes are offered (RFC 9449 §7.1; DPoP is allowed by default).
+    expect(answer.headers['www-authenticate']).toBe(
+      `Bearer realm="${REALM}", DPoP realm="${REALM}", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"`,
+    );
   });
 
   it('error flow: 401 invalid_token for an expired token, and the token is not echoed', async () => {

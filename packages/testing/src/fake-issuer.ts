@@ -11,6 +11,7 @@ import { mintToken, signJws } from './mint.js';
 import type { MintContext } from './mint.js';
 import { IssuerServer } from './server.js';
 import { handleTokenRequest } from './token-endpoint.js';
+import { listenMtls, type MtlsListener } from './mtls-endpoint.js';
 import type { TokenEndpointContext } from './token-endpoint.js';
 import type {
   ClientRegistration,
@@ -63,7 +64,7 @@ function introspectionSetting(mode: IntrospectionFaultMode, options: FaultModeOp
   return faultSetting(mode, options, 'setIntrospectionMode');
 }
 
-function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOptions, 'clients'>> {
+function validateOptions(options: FakeIssuerOptions): Required<Omit<FakeIssuerOptions, 'clients' | 'mtls'>> {
   const omitAlg = options.omitAlg ?? false;
   if (
     typeof omitAlg !== 'boolean' &&
@@ -127,6 +128,7 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
     lifetime: tokenLifetime,
     mint: (claims, mintOptions) => mint(claims, mintOptions),
     mintOpaque: (claims, mintOptions) => opaque.mint(claims, mintOptions),
+    endpointUrl: () => urls.tokenEndpoint,
   };
   const server = await IssuerServer.listen(port, {
     jwks: () => keys.jwks(),
@@ -165,6 +167,12 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
   const mint = (claims: Record<string, unknown> = {}, mintOptions: MintOptions = {}): string =>
     mintToken(mintContext, claims, mintOptions);
   const attackerJwk: JsonWebKey = keys.attackerJwk('RSA');
+  let mtls: MtlsListener | undefined;
+  if (options.mtls !== undefined && options.mtls !== false) {
+    const ca = options.mtls === true ? undefined : options.mtls.certificateAuthority;
+    const path = new URL(urls.tokenEndpoint).pathname;
+    mtls = await listenMtls(path, ca, (req, res) => handleTokenRequest(req, res, { ...tokenContext, endpointUrl: () => mtls!.info.tokenEndpoint }));
+  }
 
   return {
     ...urls,
@@ -195,7 +203,10 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
       introspectionMode = introspectionSetting(mode, modeOptions);
     },
     addClient: (client) => addClient(client, 'addClient(client)'),
+    mtls: mtls?.info,
     resetStats: () => server.resetStats(),
-    close: () => server.close(),
+    close: async () => {
+      await Promise.all([server.close(), mtls?.close()]);
+    },
   };
 }

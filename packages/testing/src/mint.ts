@@ -1,4 +1,5 @@
 import { KeyObject, constants, createHmac, randomUUID, sign } from 'node:crypto';
+import { bindingConfirmation } from './binding.js';
 import type { KeyRing } from './keys.js';
 import { keyTypeOf } from './keys.js';
 import type { MintAlgorithm, MintOptions } from './types.js';
@@ -166,6 +167,8 @@ export function mintToken(context: MintContext, claims: Record<string, unknown> 
     },
     claims,
   );
+  const cnf = bindingConfirmation({ dpopKey: options.dpopKey, certificate: options.certificate }, payload.cnf);
+  if (cnf !== undefined) payload.cnf = cnf;
 
   const signingInput = `${encodeSegment(header)}.${encodeSegment(payload)}`;
   let key: KeyObject | string | Uint8Array = '';

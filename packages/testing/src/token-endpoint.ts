@@ -1,6 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { authenticateClient, readClientCredentials } from './client-auth.js';
 import { mediaType, readBody, sendJson } from './http-io.js';
+import { tokenRequestBinding } from './token-binding.js';
+import { bindingConfirmation } from './binding.js';
 import type { ClientRegistration, MintOptions } from './types.js';
 
 /**
@@ -37,6 +39,8 @@ export interface TokenEndpointContext {
   mint(claims: Record<string, unknown>, options?: MintOptions): string;
   /** Hands out an opaque token for clients registered with `tokenFormat: 'opaque'`. */
   mintOpaque(claims: Record<string, unknown>, options: { lifetime: number }): string;
+  /** The URL this endpoint is reached at: a DPoP proof's `htu` must name it (RFC 9449 §5). */
+  endpointUrl?(): string;
 }
 
 class TokenError extends Error {
@@ -135,13 +139,24 @@ async function answer(req: IncomingMessage, context: TokenEndpointContext): Prom
 
   const claims: Record<string, unknown> = { sub: client.clientId, client_id: client.clientId, aud };
   claims.scope = scopes.length > 0 ? scopes.join(' ') : undefined;
-  const accessToken =
-    client.tokenFormat === 'opaque'
-      ? context.mintOpaque(claims, { lifetime: context.lifetime })
-      : context.mint(claims, { alg: 'RS256', lifetime: context.lifetime });
+  const binding = await tokenRequestBinding(req, context.endpointUrl?.() ?? '');
+  if (binding.kind === 'invalid_dpop_proof') throw new TokenError(400, 'invalid_dpop_proof', binding.description);
+  let accessToken: string;
+  if (client.tokenFormat === 'opaque') {
+    // Bound opaque tokens carry their cnf server-side; introspection answers it (RFC 9449 §6.2, RFC 8705 §3.2).
+    const cnf = bindingConfirmation({ dpopKey: binding.jkt, certificate: binding.certificate }, undefined);
+    if (cnf !== undefined) claims.cnf = cnf;
+    accessToken = context.mintOpaque(claims, { lifetime: context.lifetime });
+  } else {
+    const mintOptions: MintOptions = { alg: 'RS256', lifetime: context.lifetime };
+    if (binding.jkt !== undefined) mintOptions.dpopKey = binding.jkt;
+    if (binding.certificate !== undefined) mintOptions.certificate = binding.certificate;
+    accessToken = context.mint(claims, mintOptions);
+  }
   const response: Record<string, unknown> = {
     access_token: accessToken,
-    token_type: 'Bearer',
+    // RFC 9449 §5: a DPoP-bound token is of type DPoP.
+    token_type: binding.jkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: context.lifetime,
   };
   if (scopes.length > 0) response.scope = scopes.join(' ');

@@ -1,4 +1,7 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { TestCertificate, TestCertificateAuthority } from './certificates.js';
+import type { FakeIssuerMtls } from './mtls-endpoint.js';
+import type { DpopKey } from './dpop.js';
 
 /**
  * Every `alg` the fake issuer can sign with, including the symmetric ones and `none`, which exist so
@@ -169,6 +172,11 @@ export interface FakeIssuerOptions {
    * `omitAlg: ['RSA', 'OKP']`.
    */
   omitAlg?: boolean | readonly ('RSA' | 'EC' | 'OKP')[];
+  /**
+   * TLS mode: also serve the token endpoint over HTTPS on its own port (RFC 8705 §5 endpoint alias),
+   * issuing tokens bound to the client certificate. `true`, or the CA to make its server certificate with.
+   */
+  mtls?: boolean | { certificateAuthority?: TestCertificateAuthority };
 }
 
 /**
@@ -212,6 +220,10 @@ export interface MintOptions {
   lifetime?: number;
   /** "Now" in seconds since the epoch. Default `Math.floor(Date.now() / 1000)`. */
   now?: number;
+  /** Bind the token to this DPoP key (or `jkt` thumbprint): sets `cnf.jkt` (RFC 9449 §6.1). */
+  dpopKey?: DpopKey | string;
+  /** Bind the token to this client certificate: sets `cnf["x5t#S256"]` (RFC 8705 §3.1). */
+  certificate?: TestCertificate | string | Uint8Array;
 }
 
 /**
@@ -280,6 +292,8 @@ export interface FakeIssuer {
   readonly attackerJwk: JsonWebKey;
   /** Live request counters. */
   readonly stats: IssuerStats;
+  /** The TLS token endpoint, when started with `mtls`. */
+  readonly mtls: FakeIssuerMtls | undefined;
   /**
    * Signs an RFC 9068 access token, synchronously. Given claims override the defaults; a claim given as
    * `undefined` is left out.

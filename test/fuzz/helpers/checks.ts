@@ -12,8 +12,12 @@ import type { FakeIssuer, MintOptions } from '@portcullis/testing';
 /** RFC 9110 §5.6.4: quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE. */
 export const QUOTED_STRING = /^"(?:[\t \x21\x23-\x5B\x5D-\x7E\x80-\xFF]|\\[\t \x21-\x7E\x80-\xFF])*"$/;
 const QUOTED = String.raw`"(?:[\t \x21\x23-\x5B\x5D-\x7E\x80-\xFF]|\\[\t \x21-\x7E\x80-\xFF])*"`;
-/** `Bearer`, or `Bearer` and comma-separated auth-params whose values are quoted-strings. */
-const BEARER_CHALLENGE = new RegExp(String.raw`^Bearer(?: [a-z_]+=${QUOTED}(?:, [a-z_]+=${QUOTED})*)?$`);
+/**
+ * One or more challenges (`Bearer` or `DPoP`, RFC 9449 §7.1), each bare or with comma-separated
+ * auth-params whose values are quoted-strings.
+ */
+const ONE_CHALLENGE = String.raw`(?:Bearer|DPoP)(?: [a-z_]+=${QUOTED}(?:, [a-z_]+=${QUOTED})*)?`;
+const BEARER_CHALLENGE = new RegExp(String.raw`^${ONE_CHALLENGE}(?:, ${ONE_CHALLENGE})*$`);
 /** RFC 6750 §3: error_description and scope values stay within %x20-21 / %x23-5B / %x5D-7E. */
 const RFC6750_VALUE = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
 
@@ -37,7 +41,7 @@ export function checkChallenge(value: string): Record<string, string> {
   for (const name of ['error_description', 'scope'] as const) {
     if (params[name] !== undefined) expect(params[name], `${name} stays within RFC 6750 §3's characters`).toMatch(RFC6750_VALUE);
   }
-  if (params.error !== undefined) expect(['invalid_request', 'invalid_token', 'insufficient_scope']).toContain(params.error);
+  if (params.error !== undefined) expect(['invalid_request', 'invalid_token', 'insufficient_scope', 'invalid_dpop_proof', 'use_dpop_nonce']).toContain(params.error);
   return params;
 }
 
@@ -48,7 +52,10 @@ export function checkChallenge(value: string): Record<string, string> {
 export function checkAuthError(error: unknown, token?: string): AuthError {
   expect(error, 'core throws nothing but an AuthError').toBeInstanceOf(AuthError);
   const authError = error as AuthError;
-  const statusOf = { invalid_request: 400, invalid_token: 401, credentials_required: 401, insufficient_scope: 403, keys_unavailable: 503, introspection_unavailable: 503 } as const;
+  const statusOf = {
+    invalid_request: 400, invalid_token: 401, credentials_required: 401, insufficient_scope: 403, keys_unavailable: 503,
+    introspection_unavailable: 503, invalid_dpop_proof: 401, use_dpop_nonce: 401, replay_store_unavailable: 503,
+  } as const;
   expect(authError.status).toBe(statusOf[authError.code]);
   const headers = authError.headers;
   for (const [name, value] of Object.entries(headers)) expect(() => validateHeaderValue(name, value)).not.toThrow();

@@ -1,49 +1,105 @@
 /**
- * Taking the bearer token out of a request, as RFC 6750 §2 describes: the `Authorization` header
- * (§2.1), and only when turned on, the form body (§2.2) or the query (§2.3).
+ * Taking the access token out of a request, as RFC 6750 §2 describes: the `Authorization` header
+ * (§2.1), and only when turned on, the form body (§2.2) or the query (§2.3). With DPoP on, also the
+ * `DPoP` scheme of RFC 9449 §7.1 with its one `DPoP` proof header (§4.1).
  */
-import { CredentialsRequiredError, InvalidRequestError, type RejectReason } from '../errors.js';
+import type { TokenScheme } from '../challenge.js';
+import { CredentialsRequiredError, InvalidDpopProofError, InvalidRequestError, type RejectReason } from '../errors.js';
 import type { RequestDescriptor } from '../types.js';
 
 export interface CredentialOptions {
   readonly allowQueryToken: boolean;
   readonly allowFormBodyToken: boolean;
   readonly realm: string | undefined;
+  /** Whether `Authorization: DPoP` is a credential. Default `'disabled'`: it counts as another scheme. */
+  readonly dpop?: 'allowed' | 'required' | 'disabled' | undefined;
+}
+
+/** A credential found in a request: the token, how it was presented, and for DPoP the proof. */
+export interface Credential {
+  readonly token: string;
+  /** `DPoP` only for `Authorization: DPoP`; a query or body token is a bearer token. */
+  readonly scheme: TokenScheme;
+  /** The one `DPoP` header (RFC 9449 §4.1) of a DPoP-scheme request. */
+  readonly proof: string | undefined;
 }
 
 // credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+// RFC 9449 §7.1: the same token68 grammar under the DPoP scheme, matched case-insensitively.
+const DPOP = /^dpop +([A-Za-z0-9\-._~+/]+=*)$/i;
 const SCHEME = /^[^ \t]*/;
 
 function badRequest(reason: RejectReason, description: string, realm: string | undefined): never {
   throw new InvalidRequestError({ reason, description, realm });
 }
 
-function authorizationHeaderCount(rawHeaders: readonly string[]): number {
+function headerCount(rawHeaders: readonly string[], lowerName: string): number {
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) count++;
   }
   return count;
 }
 
-/** The bearer token of the `Authorization` header; undefined when absent or another scheme. */
-function fromHeader(request: RequestDescriptor, realm: string | undefined): string | undefined {
+/** The scheme the client used in `Authorization`, for the challenge of a refusal (RFC 9449 §7.2). */
+export function credentialScheme(request: RequestDescriptor, dpop: CredentialOptions['dpop']): TokenScheme | undefined {
+  let value = request.headers.authorization;
+  if (Array.isArray(value)) value = value[0];
+  if (typeof value !== 'string' || value === '') return undefined;
+  const scheme = SCHEME.exec(value)![0].toLowerCase();
+  if (scheme === 'bearer') return 'Bearer';
+  if (scheme === 'dpop' && dpop !== undefined && dpop !== 'disabled') return 'DPoP';
+  return undefined;
+}
+
+function dpopRefusal(reason: RejectReason, description: string, realm: string | undefined): never {
+  throw new InvalidDpopProofError({ reason, description, realm });
+}
+
+/**
+ * The proof of a DPoP-scheme request: exactly one `DPoP` header (RFC 9449 §4.3 check 1). Two are a 401
+ * `invalid_dpop_proof`, not a 400: §4.3 lists the count among the proof's own checks, and §7.1 answers a
+ * failed check with `invalid_dpop_proof`, which a DPoP client knows to act on.
+ */
+function proofOf(request: RequestDescriptor, realm: string | undefined): string {
+  let value = request.headers.dpop;
+  if (Array.isArray(value)) {
+    if (value.length > 1) dpopRefusal('dpop_proof_multiple', 'more than one DPoP header', realm);
+    value = value[0];
+  }
+  // Node folds repeated unknown headers into one value joined by ', ', which a JWS never contains.
+  if ((request.rawHeaders !== undefined && headerCount(request.rawHeaders, 'dpop') > 1) || (value?.includes(',') ?? false)) {
+    dpopRefusal('dpop_proof_multiple', 'more than one DPoP header', realm);
+  }
+  if (value === undefined || value === '') dpopRefusal('dpop_proof_missing', 'the DPoP proof is missing', realm);
+  return value;
+}
+
+/** The token of the `Authorization` header; undefined when absent or another scheme. */
+function fromHeader(request: RequestDescriptor, realm: string | undefined, dpop: CredentialOptions['dpop'] = 'disabled'): Credential | undefined {
   let value = request.headers.authorization;
   if (Array.isArray(value)) {
     if (value.length > 1) badRequest('multiple_credentials', 'more than one Authorization header', realm);
     value = value[0];
   }
-  if (request.rawHeaders !== undefined && authorizationHeaderCount(request.rawHeaders) > 1) {
+  if (request.rawHeaders !== undefined && headerCount(request.rawHeaders, 'authorization') > 1) {
     badRequest('multiple_credentials', 'more than one Authorization header', realm);
   }
   if (value === undefined || value === '') return undefined;
   const match = BEARER.exec(value);
-  if (match !== null) return match[1];
+  if (match !== null) return { token: match[1]!, scheme: 'Bearer', proof: undefined };
   // Another scheme (`Basic …`) is no bearer credential at all: a bare 401 challenge follows.
-  const scheme = SCHEME.exec(value)![0];
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  const scheme = SCHEME.exec(value)![0].toLowerCase();
+  if (scheme === 'dpop' && dpop !== 'disabled') {
+    const dpopMatch = DPOP.exec(value);
+    if (dpopMatch === null) badRequest('malformed_authorization', 'the Authorization header is not a valid DPoP credential', realm);
+    // The proof is read once the token's location is settled (readCredential), so that a token in
+    // two places is the same 400 whatever the scheme.
+    return { token: dpopMatch[1]!, scheme: 'DPoP', proof: undefined };
+  }
+  if (scheme !== 'bearer') return undefined;
   return badRequest('malformed_authorization', 'the Authorization header is not a valid Bearer credential', realm);
 }
 
@@ -94,16 +150,31 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * ```
  */
 export function extractCredential(request: RequestDescriptor, options: CredentialOptions): string | undefined {
-  const header = fromHeader(request, options.realm);
+  return readCredential(request, options)?.token;
+}
+
+/**
+ * Like {@link extractCredential}, with how the token was presented: the scheme, and for
+ * `Authorization: DPoP` (when `options.dpop` allows it) the one `DPoP` proof header. Throws
+ * {@link InvalidDpopProofError} when a DPoP-scheme request has no proof or more than one.
+ *
+ * @example
+ * ```ts
+ * const credential = readCredential(descriptor, { allowQueryToken: false, allowFormBodyToken: false, realm: undefined, dpop: 'allowed' });
+ * if (credential?.scheme === 'DPoP') console.log('proof present');
+ * ```
+ */
+export function readCredential(request: RequestDescriptor, options: CredentialOptions): Credential | undefined {
+  const header = fromHeader(request, options.realm, options.dpop);
   const query = fromQuery(request, options);
   const body = fromBody(request, options);
   const found = (header !== undefined ? 1 : 0) + (query !== undefined ? 1 : 0) + (body !== undefined ? 1 : 0);
   if (found > 1) badRequest('multiple_credentials', 'the token was sent in more than one place', options.realm);
-  const token = header ?? query ?? body;
-  if (token !== undefined && token !== header && !B64TOKEN.test(token)) {
-    badRequest('malformed_authorization', 'the access token parameter is malformed', options.realm);
-  }
-  return token;
+  if (header !== undefined) return header.scheme === 'DPoP' ? { ...header, proof: proofOf(request, options.realm) } : header;
+  const token = query ?? body;
+  if (token === undefined) return undefined;
+  if (!B64TOKEN.test(token)) badRequest('malformed_authorization', 'the access token parameter is malformed', options.realm);
+  return { token, scheme: 'Bearer', proof: undefined };
 }
 
 /** Like {@link extractCredential}, but a missing credential is a {@link CredentialsRequiredError}. */

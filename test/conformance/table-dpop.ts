@@ -1,0 +1,220 @@
+/**
+ * Sender-constrained token scenarios (RFC 9449 DPoP, RFC 8705 certificate-bound), run identically
+ * against every adapter by conformance-dpop.test.ts. A row builds its request from the app's URL (a
+ * proof names it in `htu`), so rows are functions of a context rather than fixed header lists.
+ */
+import { createDpopKey, createDpopProof, type DpopKey, type FakeIssuer, type TestCertificate } from '@portcullis/testing';
+import { DPOP_ALGS, REALM } from './table.js';
+
+/** Which verifier and transport the row's app uses. */
+export type DpopApp = 'default' | 'required' | 'nonce' | 'tls';
+
+export interface DpopContext {
+  issuer: FakeIssuer;
+  /** The app's origin, `http://127.0.0.1:PORT` (or https). */
+  url: string;
+  key: DpopKey;
+  /** A client certificate the issuer's CA made, and another one. */
+  client: TestCertificate;
+  otherClient: TestCertificate;
+  /** Asks the app for a fresh DPoP nonce (a request without one, answered 401 use_dpop_nonce). */
+  nonce(token: string): Promise<string>;
+}
+
+export interface DpopRequest {
+  headers: [string, string][];
+  /** The token sent, checked never to appear in the answer. */
+  token?: string;
+  /** Client certificate on the TLS connection. */
+  cert?: TestCertificate;
+  body?: string;
+  /** Send the same request once first (expecting 200): the recorded answer is the second one. */
+  replay?: boolean;
+}
+
+export interface DpopRow {
+  name: string;
+  app: DpopApp;
+  method?: 'GET' | 'POST';
+  path: string;
+  optional?: boolean;
+  build(context: DpopContext): DpopRequest | Promise<DpopRequest>;
+  expect: {
+    status: number;
+    /** The challenge's scheme and error code; `error: null` for a bare challenge given in full. */
+    scheme?: 'Bearer' | 'DPoP';
+    error?: string | null;
+    challenge?: string;
+    scope?: string;
+    nonceHeader?: boolean;
+    auth?: boolean;
+  };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const bound = (issuer: FakeIssuer, key: DpopKey | string, scope = 'orders:read') => issuer.mint({ scope }, { dpopKey: key, lifetime: 3600 });
+
+/** A DPoP request for `path` on the context's app; `overrides` go to createDpopProof. */
+function dpop(
+  path: string,
+  options: { method?: string; token?: (c: DpopContext) => string; proof?: Partial<Parameters<typeof createDpopProof>[0]>; headers?: [string, string][] } = {},
+) {
+  return (c: DpopContext): DpopRequest => {
+    const token = options.token?.(c) ?? bound(c.issuer, c.key);
+    const proof = createDpopProof({ key: c.key, htm: options.method ?? 'GET', htu: `${c.url}${path}`, accessToken: token, ...options.proof });
+    return { token, headers: [['Authorization', `DPoP ${token}`], ['DPoP', proof], ...(options.headers ?? [])] };
+  };
+}
+
+const proofRefused = { status: 401, scheme: 'DPoP', error: 'invalid_dpop_proof' } as const;
+const tokenRefusedDpop = { status: 401, scheme: 'DPoP', error: 'invalid_token' } as const;
+
+export const DPOP_ROWS: readonly DpopRow[] = [
+  // DPoP happy flows
+  { name: 'DPoP: a bound token with a valid proof passes', app: 'default', path: '/protected', build: dpop('/protected'), expect: { status: 200, auth: true } },
+  {
+    name: 'DPoP: a POST with a JSON body and a valid proof passes',
+    app: 'default',
+    method: 'POST',
+    path: '/protected',
+    build: (c) => ({ ...dpop('/protected', { method: 'POST' })(c), body: '{"order":1}', headers: [...dpop('/protected', { method: 'POST' })(c).headers, ['Content-Type', 'application/json']] }),
+    expect: { status: 200, auth: true },
+  },
+  { name: 'DPoP: the query is not part of htu', app: 'default', path: '/protected?limit=5', build: dpop('/protected'), expect: { status: 200, auth: true } },
+  { name: 'DPoP: optional mode still refuses a bad proof', app: 'default', optional: true, path: '/protected', build: dpop('/protected', { proof: { htm: 'POST' } }), expect: proofRefused },
+  { name: 'DPoP: a scoped route accepts a bound token with the scope', app: 'default', path: '/read', build: dpop('/read'), expect: { status: 200, auth: true } },
+
+  // Proof failures (RFC 9449 §4.3): 401 invalid_dpop_proof in the DPoP scheme
+  { name: 'DPoP: the DPoP header is missing', app: 'default', path: '/protected', build: (c) => ({ headers: [['Authorization', `DPoP ${bound(c.issuer, c.key)}`]] }), expect: proofRefused },
+  {
+    name: 'DPoP: two DPoP headers',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const request = dpop('/protected')(c);
+      return { ...request, headers: [...request.headers, ['DPoP', request.headers[1]![1]]] };
+    },
+    expect: proofRefused,
+  },
+  { name: 'DPoP: typ is not dpop+jwt', app: 'default', path: '/protected', build: dpop('/protected', { proof: { header: { typ: 'JWT' } } }), expect: proofRefused },
+  { name: 'DPoP: alg none', app: 'default', path: '/protected', build: dpop('/protected', { proof: { alg: 'none' } }), expect: proofRefused },
+  { name: 'DPoP: the signature is not by the jwk', app: 'default', path: '/protected', build: dpop('/protected', { proof: { signingKey: createDpopKey().privateKey } }), expect: proofRefused },
+  { name: 'DPoP: htm differs from the method', app: 'default', path: '/protected', build: dpop('/protected', { proof: { htm: 'DELETE' } }), expect: proofRefused },
+  { name: 'DPoP: htu names another path', app: 'default', path: '/protected', build: (c) => dpop('/protected', { proof: { htu: `${c.url}/admin` } })(c), expect: proofRefused },
+  { name: 'DPoP: htu names https on an http app', app: 'default', path: '/protected', build: (c) => dpop('/protected', { proof: { htu: `${c.url.replace('http:', 'https:')}/protected` } })(c), expect: proofRefused },
+  { name: 'DPoP: iat is older than the window', app: 'default', path: '/protected', build: dpop('/protected', { proof: { iat: now() - 400 } }), expect: proofRefused },
+  { name: 'DPoP: ath is missing', app: 'default', path: '/protected', build: dpop('/protected', { proof: { claims: { ath: undefined } } }), expect: proofRefused },
+  { name: 'DPoP: a replayed proof', app: 'default', path: '/protected', build: (c) => ({ ...dpop('/protected')(c), replay: true }), expect: proofRefused },
+  {
+    name: 'DPoP: a malformed Host cannot move a proof for /admin to /protected',
+    app: 'default',
+    path: '/protected',
+    build: (c) => dpop('/protected', { proof: { htu: `${c.url}/admin` }, headers: [['Host', `${new URL(c.url).host}/admin?`]] })(c),
+    expect: proofRefused,
+  },
+
+  // Binding failures: 401 invalid_token, in the scheme the client used
+  { name: 'DPoP: the proof key is not the token’s cnf.jkt', app: 'default', path: '/protected', build: dpop('/protected', { token: (c) => bound(c.issuer, createDpopKey()) }), expect: tokenRefusedDpop },
+  { name: 'DPoP: the DPoP scheme with an unbound token', app: 'default', path: '/protected', build: dpop('/protected', { token: (c) => c.issuer.mint({ scope: 'orders:read' }) }), expect: tokenRefusedDpop },
+  {
+    name: 'DPoP: a DPoP-bound token sent as Bearer',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const token = bound(c.issuer, c.key);
+      return { token, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 401, scheme: 'Bearer', error: 'invalid_token' },
+  },
+  { name: 'DPoP: 403 insufficient_scope answers in the DPoP scheme', app: 'default', path: '/read-write', build: dpop('/read-write'), expect: { status: 403, scheme: 'DPoP', error: 'insufficient_scope', scope: 'orders:read orders:write' } },
+
+  // mode: 'required'
+  { name: "required: a bare 401 offers DPoP alone", app: 'required', path: '/protected', build: () => ({ headers: [] }), expect: { status: 401, error: null, challenge: `DPoP realm="${REALM}", algs="ES256 EdDSA"` } },
+  {
+    name: 'required: a Bearer token is refused in the DPoP scheme',
+    app: 'required',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' });
+      return { token, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: tokenRefusedDpop,
+  },
+  { name: 'required: a bound token with a valid proof passes', app: 'required', path: '/protected', build: dpop('/protected'), expect: { status: 200, auth: true } },
+
+  // nonce (RFC 9449 §8)
+  { name: 'nonce: a proof without the nonce gets 401 use_dpop_nonce and a DPoP-Nonce header', app: 'nonce', path: '/protected', build: dpop('/protected'), expect: { status: 401, scheme: 'DPoP', error: 'use_dpop_nonce', nonceHeader: true } },
+  {
+    name: 'nonce: the retry with the server nonce passes',
+    app: 'nonce',
+    path: '/protected',
+    build: async (c) => {
+      const token = bound(c.issuer, c.key);
+      const nonce = await c.nonce(token);
+      return dpop('/protected', { token: () => token, proof: { nonce } })(c);
+    },
+    expect: { status: 200, auth: true },
+  },
+  { name: 'nonce: a forged nonce gets use_dpop_nonce', app: 'nonce', path: '/protected', build: dpop('/protected', { proof: { nonce: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), expect: { status: 401, scheme: 'DPoP', error: 'use_dpop_nonce', nonceHeader: true } },
+
+  // Certificate-bound tokens over real TLS (RFC 8705 §3)
+  {
+    name: 'mTLS: a token bound to the client certificate passes with it',
+    app: 'tls',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { certificate: c.client });
+      return { token, cert: c.client, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 200, auth: true },
+  },
+  {
+    name: 'mTLS: without a client certificate, 401 invalid_token',
+    app: 'tls',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { certificate: c.client });
+      return { token, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 401, scheme: 'Bearer', error: 'invalid_token' },
+  },
+  {
+    name: 'mTLS: with another client certificate, 401 invalid_token',
+    app: 'tls',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { certificate: c.client });
+      return { token, cert: c.otherClient, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 401, scheme: 'Bearer', error: 'invalid_token' },
+  },
+  {
+    name: 'mTLS: a Client-Cert header is ignored without mtls.certificateHeader',
+    app: 'tls',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { certificate: c.client });
+      return { token, headers: [['Authorization', `Bearer ${token}`], ['Client-Cert', `:${c.client.der.toString('base64')}:`]] };
+    },
+    expect: { status: 401, scheme: 'Bearer', error: 'invalid_token' },
+  },
+  {
+    name: 'mTLS: a plain bearer token passes over TLS with or without a certificate',
+    app: 'tls',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' });
+      return { token, cert: c.client, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 200, auth: true },
+  },
+  { name: 'mTLS: a DPoP proof over TLS names https', app: 'tls', path: '/protected', build: dpop('/protected'), expect: { status: 200, auth: true } },
+  {
+    name: 'mTLS and DPoP: a token bound both ways needs both',
+    app: 'tls',
+    path: '/protected',
+    build: (c) => ({ ...dpop('/protected', { token: () => c.issuer.mint({ scope: 'orders:read' }, { dpopKey: c.key, certificate: c.client }) })(c), cert: c.otherClient }),
+    expect: tokenRefusedDpop,
+  },
+  { name: 'default: a bare 401 offers Bearer and DPoP', app: 'default', path: '/protected', build: () => ({ headers: [] }), expect: { status: 401, error: null, challenge: `Bearer realm="${REALM}", DPoP realm="${REALM}", algs="${DPOP_ALGS}"` } },
+];

@@ -5,9 +5,11 @@ export interface ChallengeParams {
   error?: string | undefined;
   error_description?: string | undefined;
   scope?: string | undefined;
+  /** RFC 9728 §5.1: where the client finds the protected-resource metadata. */
+  resource_metadata?: string | undefined;
 }
 
-const ORDER = ['realm', 'error', 'error_description', 'scope'] as const;
+const ORDER = ['realm', 'error', 'error_description', 'scope', 'resource_metadata'] as const;
 
 /**
  * Escapes a value as an RFC 9110 §5.6.4 quoted-string. Characters a quoted-string cannot carry at all
@@ -24,7 +26,8 @@ export function quoteString(value: string): string {
 }
 
 /**
- * Builds `Bearer realm="…", error="…", error_description="…", scope="…"`, omitting what is absent.
+ * Builds `Bearer realm="…", error="…", error_description="…", scope="…", resource_metadata="…"`,
+ * omitting what is absent.
  * With no parameters it is the bare `Bearer` challenge RFC 6750 §3.1 asks for when no credential
  * was sent.
  */

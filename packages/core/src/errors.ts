@@ -55,6 +55,23 @@ export interface ErrorBody {
   error_description: string;
 }
 
+/**
+ * Challenge parameters that come from the verifier's configuration rather than from the refusal:
+ * stamped on each error by the verifier that raised it, read when the headers are built.
+ */
+export interface ChallengeContext {
+  /** RFC 9728 §5.1 `resource_metadata`: the URL of the protected-resource metadata. */
+  readonly resourceMetadata?: string | undefined;
+}
+
+const challengeContexts = new WeakMap<AuthError, ChallengeContext>();
+
+/** Internal: the verifier's one rejection path stamps its challenge context on every error it raises. */
+export function setChallengeContext(error: AuthError, context: ChallengeContext | undefined): void {
+  if (context === undefined) challengeContexts.delete(error);
+  else challengeContexts.set(error, context);
+}
+
 interface AuthErrorInit {
   reason: RejectReason;
   description: string;
@@ -94,6 +111,11 @@ export abstract class AuthError extends Error {
     this.realm = init.realm;
   }
 
+  /** The protected-resource metadata URL the challenge names (RFC 9728 §5.1), when configured. */
+  get resourceMetadata(): string | undefined {
+    return challengeContexts.get(this)?.resourceMetadata;
+  }
+
   override get name(): string {
     return this.constructor.name;
   }
@@ -112,7 +134,13 @@ export abstract class AuthError extends Error {
   /** The RFC 6750 challenge with this error's code and description, plus `Cache-Control: no-store`. */
   protected challengeHeaders(scope?: string): Record<string, string> {
     return {
-      'WWW-Authenticate': formatChallenge({ realm: this.realm, error: this.code, error_description: this.description, scope }),
+      'WWW-Authenticate': formatChallenge({
+        realm: this.realm,
+        error: this.code,
+        error_description: this.description,
+        scope,
+        resource_metadata: this.resourceMetadata,
+      }),
       'Cache-Control': 'no-store',
     };
   }
@@ -173,7 +201,11 @@ export class CredentialsRequiredError extends AuthError {
     super({ reason: 'credentials_missing', description: 'authentication required', realm });
   }
   get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': formatChallenge({ realm: this.realm }), 'Cache-Control': 'no-store' };
+    // RFC 6750 §3.1: no error code here; RFC 9728 §5.1 adds resource_metadata all the same.
+    return {
+      'WWW-Authenticate': formatChallenge({ realm: this.realm, resource_metadata: this.resourceMetadata }),
+      'Cache-Control': 'no-store',
+    };
   }
 }
 

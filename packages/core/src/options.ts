@@ -10,6 +10,7 @@ import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import type { TokenCacheOptions } from './token-cache.js';
 import { resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
+import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 import type { KeySource } from './verifier.js';
 
@@ -83,6 +84,12 @@ export interface VerifierOptions<C extends object = JwtClaims> {
    * presence are re-checked on every hit). On by default ({@link DEFAULT_TOKEN_CACHE}); `false` turns it off.
    */
   tokenCache?: TokenCacheOptions | false | undefined;
+  /**
+   * RFC 9728 protected-resource metadata: adapters serve the document at its well-known URL and every
+   * 401 and 403 challenge carries `resource_metadata="<that URL>"`. Without `audience`, tokens must
+   * be issued for `resourceMetadata.resource` (RFC 8707). See {@link ResourceMetadataOptions}.
+   */
+  resourceMetadata?: ResourceMetadataOptions | undefined;
 }
 
 export interface ResolvedIssuer {
@@ -110,13 +117,14 @@ export interface ResolvedOptions<C extends object> {
   readonly jwks: JwksCacheInit;
   readonly discoveryMaxBytes: number;
   readonly tokenCache: TokenCacheOptions | false;
+  readonly resourceMetadata: ResourceMetadata | undefined;
 }
 
 /** Every key {@link VerifierOptions} may hold. */
 export const VERIFIER_OPTION_KEYS = [
   'issuer', 'audience', 'jwksUri', 'algorithms', 'secret', 'clockTolerance', 'maxTokenAge', 'tokenType',
   'requiredClaims', 'scopeClaims', 'validate', 'realm', 'maxTokenLength', 'allowQueryToken',
-  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache',
+  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'resourceMetadata',
 ] as const;
 
 /** Every key an entry of the `issuer` list may hold. */
@@ -174,14 +182,25 @@ function algorithmList(value: unknown, option: string, secret: KeyObject | undef
   return new Set(value as string[]);
 }
 
+function resourceAudience(options: VerifierOptions<object>): string | undefined {
+  const metadata: unknown = options.resourceMetadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const resource: unknown = (metadata as { resource?: unknown }).resource;
+  // A wrong resource is reported by the metadata check, under its own name.
+  return typeof resource === 'string' && resource !== '' ? resource : undefined;
+}
+
 /** `prefix` names where the issuer's settings were given: '' (top level), 'issuer.' or 'issuer[2].'. */
 function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierOptions<object>): ResolvedIssuer {
   if (typeof config !== 'object' || config === null) fail(prefix.slice(0, -1) || 'issuer', 'must be a string or an issuer configuration');
   if (prefix !== '') rejectUnknownKeys(config, ISSUER_OPTION_KEYS, prefix.slice(0, -1));
   const issuer = httpUrl(config.issuer, prefix === '' ? 'issuer' : `${prefix}issuer`);
   const jwksUri = config.jwksUri === undefined ? undefined : httpUrl(config.jwksUri, `${prefix}jwksUri`);
-  const audienceValue = config.audience ?? defaults.audience;
-  if (audienceValue === undefined) fail('audience', 'is required (RFC 9068 §4: a resource server checks aud)');
+  // With resource metadata and no audience, tokens are bound to the resource identifier (RFC 8707, MCP).
+  const audienceValue = config.audience ?? defaults.audience ?? resourceAudience(defaults);
+  if (audienceValue === undefined) {
+    fail('audience', 'is required (RFC 9068 §4: a resource server checks aud), or give resourceMetadata.resource');
+  }
   const audiences = stringList(audienceValue, config.audience !== undefined ? `${prefix}audience` : 'audience');
   const secret = toSecret(config.secret, `${prefix}secret`);
   const algorithms = algorithmList(config.algorithms ?? defaults.algorithms, config.algorithms !== undefined ? `${prefix}algorithms` : 'algorithms', secret);
@@ -232,6 +251,16 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null)) fail('tokenCache', 'must be false or an object');
   // Checked here, once, so that a wrong cache setting fails at construction rather than on the first fetch.
   resolveJwksCacheOptions(options.jwks);
+  const bearerMethods: BearerMethod[] = ['header'];
+  if (options.allowFormBodyToken === true) bearerMethods.push('body');
+  if (options.allowQueryToken === true) bearerMethods.push('query');
+  const resourceMetadata =
+    options.resourceMetadata === undefined
+      ? undefined
+      : new ResourceMetadata(options.resourceMetadata, {
+          authorizationServers: issuers.map((entry) => entry.issuer),
+          bearerMethodsSupported: bearerMethods,
+        });
 
   return {
     issuers,
@@ -248,5 +277,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     jwks: options.jwks ?? {},
     discoveryMaxBytes: nonNegative(options.discoveryMaxBytes, 'discoveryMaxBytes', 64 * 1024)!,
     tokenCache,
+    resourceMetadata,
   };
 }

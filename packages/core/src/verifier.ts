@@ -9,13 +9,16 @@ import {
   AuthError,
   CredentialsRequiredError,
   InvalidTokenError,
+  setChallengeContext,
   type AuthErrorCode,
+  type ChallengeContext,
   type RejectReason,
 } from './errors.js';
 import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/issuer-keys.js';
 import type { VerificationKey } from './keys/jwk-import.js';
 import { parseJws, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
+import type { ResourceMetadata } from './metadata/resource-metadata.js';
 import { checkScopes, extractScopes } from './scopes.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
 import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
@@ -89,6 +92,11 @@ export interface Verifier<C extends object = JwtClaims> {
   checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void;
   /** The configured realm, for challenges an adapter builds. */
   readonly realm: string | undefined;
+  /**
+   * The RFC 9728 metadata from the `resourceMetadata` option (undefined without it): adapters serve
+   * `resourceMetadata.serve(request)` and every challenge names `resourceMetadata.url`.
+   */
+  readonly resourceMetadata: ResourceMetadata | undefined;
   /** Subscribes to an event; see {@link VerifierEvents}. */
   on<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
   off<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
@@ -99,6 +107,8 @@ export interface Verifier<C extends object = JwtClaims> {
 
 class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> implements Verifier<C> {
   readonly realm: string | undefined;
+  readonly resourceMetadata: ResourceMetadata | undefined;
+  readonly #challengeContext: ChallengeContext | undefined;
   readonly #options: ResolvedOptions<C>;
   readonly #issuers = new Map<string, IssuerRuntime>();
   readonly #claimRulesByIssuer = new Map<string, ClaimRules>();
@@ -112,6 +122,9 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     super();
     this.#options = options;
     this.realm = options.realm;
+    this.resourceMetadata = options.resourceMetadata;
+    this.#challengeContext =
+      options.resourceMetadata === undefined ? undefined : Object.freeze({ resourceMetadata: options.resourceMetadata.url });
     this.#credentialOptions = {
       allowQueryToken: options.allowQueryToken,
       allowFormBodyToken: options.allowFormBodyToken,
@@ -317,6 +330,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       error instanceof AuthError
         ? error
         : new InvalidTokenError({ reason: 'malformed_token', description: 'the token could not be verified', realm: this.realm, cause: error });
+    // Every refusal leaves through here, so every challenge (400, 401, 403) gets the same context.
+    if (this.#challengeContext !== undefined) setChallengeContext(authError, this.#challengeContext);
     this.#rejected++;
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
     if (this.listenerCount('token_rejected') > 0) {

@@ -26,7 +26,7 @@ export interface IssuerRoutes {
   handleToken(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-type Route = 'jwks' | 'metadata' | 'token';
+type Route = 'jwks' | 'metadata' | 'token' | 'authorize';
 
 interface MutableStats {
   jwksRequests: number;
@@ -108,6 +108,7 @@ export class IssuerServer {
       [pathOf(urls.metadataUrl), 'metadata'],
       [pathOf(urls.openidConfigurationUrl), 'metadata'],
       [pathOf(urls.tokenEndpoint), 'token'],
+      [pathOf(urls.authorizationEndpoint), 'authorize'],
     ]);
   }
 
@@ -135,7 +136,7 @@ export class IssuerServer {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const redirected = path.startsWith(`${REDIRECT_PREFIX}/`);
     const route = this.#paths.get(redirected ? path.slice(REDIRECT_PREFIX.length) : path);
-    if (route === undefined || (redirected && route === 'token')) {
+    if (route === undefined || (redirected && (route === 'token' || route === 'authorize'))) {
       sendJson(req, res, 404, { error: 'not_found' });
       return;
     }
@@ -145,6 +146,14 @@ export class IssuerServer {
         // Unexpected failures must not crash the test process; the client sees a 500 or a dropped socket.
         if (!res.headersSent) sendJson(req, res, 500, { error: 'server_error' });
         else res.destroy();
+      });
+      return;
+    }
+    if (route === 'authorize') {
+      // RFC 6749 §4.1.2.1: with no redirect URI it could trust, the server answers the error itself.
+      sendJson(req, res, 400, {
+        error: 'unsupported_response_type',
+        error_description: 'this authorization server issues tokens only through the client_credentials grant at its token endpoint',
       });
       return;
     }

@@ -4,6 +4,7 @@ import { createVerifier, type Verifier } from '@portcullis/core';
 import { startFakeIssuer } from '@portcullis/testing';
 import { ADAPTERS, type RunningApp } from './apps.js';
 import { REALM, ROWS, type Issuers, type Row } from './table.js';
+import { registerMetadataConformance } from './table-metadata.js';
 
 interface Answer {
   status: number;
@@ -135,3 +136,5 @@ describe('every adapter answers alike', () => {
     }
   });
 });
+
+registerMetadataConformance(send);

@@ -5,6 +5,7 @@
 import { portcullis } from './plugin.js';
 
 export { portcullis };
+export { resourceMetadataRoute } from './resource-metadata.js';
 export type { FastifyPortcullisOptions, PluginBehaviourOptions, RouteAuthConfig } from './types.js';
 
 /**

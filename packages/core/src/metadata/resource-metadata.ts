@@ -93,6 +93,8 @@ export interface ResourceMetadataDefaults {
 }
 
 const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+// The charset parameter as every Portcullis JSON answer has it (and as Fastify writes it anyway).
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function fail(option: string, message: string): never {
   throw new TypeError(`Portcullis: option "${option}" ${message}`);
@@ -220,7 +222,7 @@ export class ResourceMetadata {
         status: 200,
         headers: {
           ...cors,
-          'Content-Type': 'application/json',
+          'Content-Type': JSON_TYPE,
           'Cache-Control': this.#cacheControl,
           'Content-Length': String(Buffer.byteLength(this.#body)),
         },
@@ -246,7 +248,7 @@ export class ResourceMetadata {
       headers: {
         ...cors,
         Allow: ALLOWED_METHODS,
-        'Content-Type': 'application/json',
+        'Content-Type': JSON_TYPE,
         'Cache-Control': 'no-store',
         'Content-Length': String(Buffer.byteLength(body)),
       },

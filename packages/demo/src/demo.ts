@@ -2,12 +2,13 @@
 import { createVerifier, type Verifier } from '@portcullis/core';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { startExpressApp, startFastifyApp, startKoaApp, type RunningApp } from './apps.js';
+import { startMcpApp, type RunningMcpApp } from './mcp-app.js';
 
 export const DEMO_CLIENT = Object.freeze({ clientId: 'demo-client', clientSecret: 'demo-secret', scopes: ['orders:read'] });
 export const DEMO_AUDIENCE = 'https://orders.example.com';
 
 export interface DemoOptions {
-  /** First port: the issuer takes it, the APIs the next three. 0 (the default in tests) picks free ports. */
+  /** First port: the issuer takes it, the APIs the next three, the MCP server the one after. 0 (the default in tests) picks free ports. */
   basePort?: number;
 }
 
@@ -15,6 +16,8 @@ export interface Demo {
   readonly issuer: FakeIssuer;
   readonly verifier: Verifier;
   readonly apps: Readonly<Record<'express' | 'fastify' | 'koa', RunningApp>>;
+  /** The orders API as an MCP server, protected by @portcullis/mcp. */
+  readonly mcp: RunningMcpApp;
   close(): Promise<void>;
 }
 
@@ -33,10 +36,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     started.push(fastifyApp);
     const koaApp = await startKoaApp(verifier, port(base, 3));
     started.push(koaApp);
+    const mcp = await startMcpApp(issuer.url, port(base, 4));
+    started.push(mcp);
     return {
       issuer,
       verifier,
       apps: { express: expressApp, fastify: fastifyApp, koa: koaApp },
+      mcp,
       async close() {
         await Promise.all(started.map((app) => app.close()));
         verifier.close();
@@ -63,6 +69,7 @@ export function instructions(demo: Demo): string {
     `  Express API   ${apps.express.url}`,
     `  Fastify API   ${apps.fastify.url}`,
     `  Koa API       ${apps.koa.url}`,
+    `  MCP server    ${demo.mcp.resource}   (RFC 9728 metadata ${demo.mcp.verifier.resourceMetadata!.url})`,
     '',
     `  demo client   ${DEMO_CLIENT.clientId} / ${DEMO_CLIENT.clientSecret}, scope ${DEMO_CLIENT.scopes.join(' ')}`,
     '',
@@ -82,6 +89,9 @@ export function instructions(demo: Demo): string {
     '',
     '  # 5. a route that needs orders:write, which the client lacks: 403, error="insufficient_scope", scope="orders:write"',
     `  curl -i -X POST -H "Authorization: Bearer $TOKEN" ${api}/orders`,
+    '',
+    '  # 6. the MCP server: 401 naming its metadata (resource_metadata="…"); MCP clients follow it to the issuer',
+    `  curl -i -X POST ${demo.mcp.resource}`,
     '',
     'Ctrl-C stops everything.',
   ].join('\n');

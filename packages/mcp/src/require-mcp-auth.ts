@@ -30,7 +30,7 @@ import { toAuthInfo } from './auth-info.js';
  * the SDK's own `AuthInfo`, the type the SDK declares on Express's `Request`, so both declarations
  * agree; this package declares nothing on Express itself.
  */
-export type McpRequest = IncomingMessage & { auth?: AuthInfo | undefined; body?: unknown; originalUrl?: string };
+export type McpRequest = IncomingMessage & { auth?: AuthInfo; body?: unknown; originalUrl?: string };
 
 /** A Connect/Express-style middleware on Node's own request and response types. */
 export type McpMiddleware = (req: McpRequest, res: ServerResponse, next: (error?: unknown) => void) => void;

@@ -142,6 +142,8 @@ function koaAdapter(name: string, KoaClass: typeof Koa3): Adapter {
       api.get('/any', requireAnyScope('orders:write', 'orders:admin'), (ctx) => {
         ctx.body = echo(ctx.state.auth);
       });
+      // requireAuth sits on a router here, which sees only its own routes: the metadata is mounted app-wide.
+      if (verifier.resourceMetadata !== undefined) app.use(portcullisKoa.resourceMetadataHandler(verifier));
       app.use(open.routes()).use(api.routes());
       const handle = app.callback();
       return serve((req, res) => void handle(req, res), tls);

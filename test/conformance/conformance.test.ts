@@ -4,6 +4,7 @@ import { createVerifier, type Verifier } from '@portcullis/core';
 import { startFakeIssuer } from '@portcullis/testing';
 import { ADAPTERS, type RunningApp } from './apps.js';
 import { REALM, ROWS as JWT_ROWS, type Issuers, type Row } from './table.js';
+import { registerMetadataConformance } from './table-metadata.js';
 import { INTROSPECTING_CLIENT, OPAQUE_ROWS } from './table-opaque.js';
 
 const ROWS: readonly Row[] = [...JWT_ROWS, ...OPAQUE_ROWS];
@@ -146,3 +147,5 @@ describe('every adapter answers alike', () => {
     }
   });
 });
+
+registerMetadataConformance(send);

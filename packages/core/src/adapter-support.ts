@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import type { AuthError, ErrorBody } from './errors.js';
 import type { VerifierOptions } from './options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
+import { ResourceMetadata, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import { normalizeScopeList } from './scopes.js';
 import type { JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
 import { createVerifier, type Verifier } from './verifier.js';
@@ -159,4 +160,31 @@ export interface ErrorResponse {
  */
 export function errorResponse(error: AuthError): ErrorResponse {
   return { status: error.status, headers: error.headers, body: error.toJSON() };
+}
+
+/**
+ * The metadata a stand-alone metadata handler serves: a verifier's (it must have `resourceMetadata`),
+ * a {@link ResourceMetadata} already built, or options to build one. Checked when the handler is made.
+ *
+ * @example
+ * ```ts
+ * const metadata = resolveResourceMetadata(verifier, 'resourceMetadataHandler');
+ * const answer = metadata.respond(req.method ?? 'GET');
+ * ```
+ */
+export function resolveResourceMetadata(
+  source: Verifier<object> | ResourceMetadata | ResourceMetadataOptions,
+  caller: string,
+): ResourceMetadata {
+  if (source instanceof ResourceMetadata) return source;
+  if (isVerifier(source)) {
+    if (source.resourceMetadata === undefined) {
+      throw new TypeError(`Portcullis: ${caller}() was given a verifier without the "resourceMetadata" option`);
+    }
+    return source.resourceMetadata;
+  }
+  if (typeof source !== 'object' || source === null) {
+    throw new TypeError(`Portcullis: ${caller}() needs a verifier, resource metadata or resourceMetadata options`);
+  }
+  return new ResourceMetadata(source, {}, 'resourceMetadata');
 }

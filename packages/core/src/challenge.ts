@@ -8,9 +8,11 @@ export interface ChallengeParams {
   scope?: string | undefined;
   /** DPoP only (RFC 9449 §7.1): the proof algorithms the resource server accepts, space-separated. */
   algs?: string | undefined;
+  /** RFC 9728 §5.1: where the client finds the protected-resource metadata. */
+  resource_metadata?: string | undefined;
 }
 
-const ORDER = ['realm', 'error', 'error_description', 'scope', 'algs'] as const;
+const ORDER = ['realm', 'error', 'error_description', 'scope', 'algs', 'resource_metadata'] as const;
 
 /** The authentication schemes of an access token (RFC 6750, RFC 9449 §7.1). */
 export type TokenScheme = 'Bearer' | 'DPoP';
@@ -27,6 +29,8 @@ export interface ChallengeContext {
   readonly offered: readonly TokenScheme[];
   /** The `algs` value of DPoP challenges. */
   readonly dpopAlgs: string;
+  /** RFC 9728 §5.1 `resource_metadata`: the URL of the protected-resource metadata, when configured. */
+  readonly resourceMetadata?: string | undefined;
 }
 
 /**
@@ -55,7 +59,8 @@ export const DEFAULT_CHALLENGE_CONTEXT: ChallengeContext = Object.freeze({
 });
 
 /**
- * Builds `Bearer realm="…", error="…", error_description="…", scope="…"`, omitting what is absent.
+ * Builds `Bearer realm="…", error="…", error_description="…", scope="…", resource_metadata="…"`,
+ * omitting what is absent.
  * With no parameters it is the bare `Bearer` challenge RFC 6750 §3.1 asks for when no credential
  * was sent.
  */
@@ -80,8 +85,10 @@ export function formatChallenge(params: ChallengeParams, scheme: TokenScheme = '
  * ```
  */
 export function formatChallenges(params: ChallengeParams, context: ChallengeContext = DEFAULT_CHALLENGE_CONTEXT): string {
+  // RFC 9728 §5.1: every challenge, the bare one included, names the metadata when there is one.
+  const withMetadata = context.resourceMetadata === undefined ? params : { ...params, resource_metadata: context.resourceMetadata };
   const one = (scheme: TokenScheme): string =>
-    formatChallenge(scheme === 'DPoP' ? { ...params, algs: context.dpopAlgs } : params, scheme);
+    formatChallenge(scheme === 'DPoP' ? { ...withMetadata, algs: context.dpopAlgs } : withMetadata, scheme);
   if (params.error !== undefined) return one(context.scheme ?? context.offered[0] ?? 'Bearer');
   return context.offered.map(one).join(', ');
 }

@@ -134,6 +134,11 @@ export abstract class AuthError extends Error {
     this.challenge = undefined;
   }
 
+  /** The protected-resource metadata URL the challenge names (RFC 9728 §5.1), when configured. */
+  get resourceMetadata(): string | undefined {
+    return this.challenge?.resourceMetadata;
+  }
+
   override get name(): string {
     return this.constructor.name;
   }
@@ -216,6 +221,7 @@ export class CredentialsRequiredError extends AuthError {
     super({ reason: 'credentials_missing', description: 'authentication required', realm });
   }
   get headers(): Record<string, string> {
+    // RFC 6750 §3.1: no error code here; RFC 9728 §5.1 adds resource_metadata all the same (see formatChallenges).
     return { 'WWW-Authenticate': formatChallenges({ realm: this.realm }, this.challenge), 'Cache-Control': 'no-store' };
   }
 }

@@ -49,7 +49,17 @@ export {
   scopeRequirement,
   errorResponse,
   ADAPTER_OPTION_KEYS,
+  resolveResourceMetadata,
 } from './adapter-support.js';
+export { ResourceMetadata, createResourceMetadata, RESOURCE_METADATA_OPTION_KEYS } from './metadata/resource-metadata.js';
+export type {
+  ResourceMetadataOptions,
+  ResourceMetadataDocument,
+  ResourceMetadataDefaults,
+  MetadataResponse,
+  BearerMethod,
+} from './metadata/resource-metadata.js';
+export { resourceMetadataUrl, RESOURCE_METADATA_WELL_KNOWN } from './metadata/well-known.js';
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
 export { MemoryReplayStore, MemoryIntrospectionCache } from './stores.js';
 export type { ReplayStore, IntrospectionCacheStore, MemoryStoreOptions } from './stores.js';

@@ -13,6 +13,7 @@ import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospec
 import { rejectUnknownKeys } from './lib/known-keys.js';
 import { resolveDpopOptions, type DpopOptions, type ResolvedDpop } from './binding/dpop-options.js';
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './binding/mtls.js';
+import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 import type { KeySource } from './verifier.js';
 
@@ -82,6 +83,13 @@ export type VerifierOptions<C extends object = JwtClaims> =
       issuer: IssuerConfigWithAudience | readonly IssuerConfigWithAudience[];
       /** A default for entries without one; may be left out when every entry has its own. */
       audience?: string | readonly string[] | undefined;
+    })
+  | (Omit<VerifierCommonOptions<C>, 'resourceMetadata'> & {
+      /** The issuer identifier, or a list of issuer configurations. */
+      issuer: string | IssuerConfig | readonly IssuerConfig[];
+      /** RFC 9728 metadata; without `audience`, tokens must be issued for its `resource` (RFC 8707). */
+      resourceMetadata: ResourceMetadataOptions;
+      audience?: string | readonly string[] | undefined;
     });
 
 /** The members of {@link VerifierOptions} besides `issuer` and `audience`. */
@@ -129,6 +137,12 @@ export interface VerifierCommonOptions<C extends object = JwtClaims> {
   dpop?: DpopOptions | undefined;
   /** Certificate-bound tokens (RFC 8705): where the client certificate comes from. See {@link MtlsOptions}. */
   mtls?: MtlsOptions | undefined;
+  /**
+   * RFC 9728 protected-resource metadata: adapters serve the document at its well-known URL and every
+   * 401 and 403 challenge carries `resource_metadata="<that URL>"`. Without `audience`, tokens must
+   * be issued for `resourceMetadata.resource` (RFC 8707). See {@link ResourceMetadataOptions}.
+   */
+  resourceMetadata?: ResourceMetadataOptions | undefined;
 }
 
 export interface ResolvedIssuer {
@@ -160,13 +174,14 @@ export interface ResolvedOptions<C extends object> {
   readonly tokenCache: TokenCacheOptions | false;
   readonly dpop: ResolvedDpop;
   readonly mtls: ResolvedMtls;
+  readonly resourceMetadata: ResourceMetadata | undefined;
 }
 
 /** Every key {@link VerifierOptions} may hold. */
 export const VERIFIER_OPTION_KEYS = [
   'issuer', 'audience', 'jwksUri', 'algorithms', 'secret', 'clockTolerance', 'maxTokenAge', 'tokenType',
   'requiredClaims', 'scopeClaims', 'validate', 'realm', 'maxTokenLength', 'allowQueryToken',
-  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'dpop', 'mtls',
+  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'dpop', 'mtls', 'resourceMetadata',
 ] as const;
 
 /** Every key an entry of the `issuer` list may hold. */
@@ -224,14 +239,25 @@ function algorithmList(value: unknown, option: string, secret: KeyObject | undef
   return new Set(value as string[]);
 }
 
+function resourceAudience(options: VerifierOptions<object>): string | undefined {
+  const metadata: unknown = options.resourceMetadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const resource: unknown = (metadata as { resource?: unknown }).resource;
+  // A wrong resource is reported by the metadata check, under its own name.
+  return typeof resource === 'string' && resource !== '' ? resource : undefined;
+}
+
 /** `prefix` names where the issuer's settings were given: '' (top level), 'issuer.' or 'issuer[2].'. */
 function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierOptions<object>): ResolvedIssuer {
   if (typeof config !== 'object' || config === null) fail(prefix.slice(0, -1) || 'issuer', 'must be a string or an issuer configuration');
   if (prefix !== '') rejectUnknownKeys(config, ISSUER_OPTION_KEYS, prefix.slice(0, -1));
   const issuer = httpUrl(config.issuer, prefix === '' ? 'issuer' : `${prefix}issuer`);
   const jwksUri = config.jwksUri === undefined ? undefined : httpUrl(config.jwksUri, `${prefix}jwksUri`);
-  const audienceValue = config.audience ?? defaults.audience;
-  if (audienceValue === undefined) fail('audience', 'is required (RFC 9068 §4: a resource server checks aud)');
+  // With resource metadata and no audience, tokens are bound to the resource identifier (RFC 8707, MCP).
+  const audienceValue = config.audience ?? defaults.audience ?? resourceAudience(defaults);
+  if (audienceValue === undefined) {
+    fail('audience', 'is required (RFC 9068 §4: a resource server checks aud), or give resourceMetadata.resource');
+  }
   const audiences = stringList(audienceValue, config.audience !== undefined ? `${prefix}audience` : 'audience');
   const secret = toSecret(config.secret, `${prefix}secret`);
   const algorithms = algorithmList(config.algorithms ?? defaults.algorithms, config.algorithms !== undefined ? `${prefix}algorithms` : 'algorithms', secret);
@@ -298,6 +324,16 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null)) fail('tokenCache', 'must be false or an object');
   // Checked here, once, so that a wrong cache setting fails at construction rather than on the first fetch.
   resolveJwksCacheOptions(options.jwks);
+  const bearerMethods: BearerMethod[] = ['header'];
+  if (options.allowFormBodyToken === true) bearerMethods.push('body');
+  if (options.allowQueryToken === true) bearerMethods.push('query');
+  const resourceMetadata =
+    options.resourceMetadata === undefined
+      ? undefined
+      : new ResourceMetadata(options.resourceMetadata, {
+          authorizationServers: issuers.map((entry) => entry.issuer),
+          bearerMethodsSupported: bearerMethods,
+        });
 
   return {
     issuers,
@@ -316,5 +352,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     tokenCache,
     dpop: resolveDpopOptions(options.dpop),
     mtls: resolveMtlsOptions(options.mtls),
+    resourceMetadata,
   };
 }

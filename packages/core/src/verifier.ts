@@ -18,6 +18,7 @@ import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/
 import type { VerificationKey } from './keys/jwk-import.js';
 import { parseJws, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
+import type { ResourceMetadata } from './metadata/resource-metadata.js';
 import { checkScopes, extractScopes } from './scopes.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
 import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
@@ -123,6 +124,11 @@ export interface Verifier<C extends object = JwtClaims> {
   checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void;
   /** The configured realm, for challenges an adapter builds. */
   readonly realm: string | undefined;
+  /**
+   * The RFC 9728 metadata from the `resourceMetadata` option (undefined without it): adapters serve
+   * `resourceMetadata.serve(request)` and every challenge names `resourceMetadata.url`.
+   */
+  readonly resourceMetadata: ResourceMetadata | undefined;
   /** Subscribes to an event; see {@link VerifierEvents}. */
   on<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
   off<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
@@ -133,6 +139,7 @@ export interface Verifier<C extends object = JwtClaims> {
 
 class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> implements Verifier<C> {
   readonly realm: string | undefined;
+  readonly resourceMetadata: ResourceMetadata | undefined;
   readonly #options: ResolvedOptions<C>;
   readonly #issuers = new Map<string, IssuerRuntime>();
   readonly #claimRulesByIssuer = new Map<string, ClaimRules>();
@@ -151,6 +158,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     super();
     this.#options = options;
     this.realm = options.realm;
+    this.resourceMetadata = options.resourceMetadata;
     this.#credentialOptions = {
       allowQueryToken: options.allowQueryToken,
       allowFormBodyToken: options.allowFormBodyToken,
@@ -164,7 +172,12 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     const offered: readonly TokenScheme[] = Object.freeze(mode === 'required' ? ['DPoP'] : mode === 'disabled' ? ['Bearer'] : ['Bearer', 'DPoP']);
     const context = (scheme: TokenScheme | undefined): ChallengeContext =>
       // A refusal answers in the scheme the client used (RFC 9449 §7.2), or the one accepted scheme.
-      Object.freeze({ scheme: scheme !== undefined && offered.includes(scheme) ? scheme : offered[0], offered, dpopAlgs: options.dpop.algs });
+      Object.freeze({
+        scheme: scheme !== undefined && offered.includes(scheme) ? scheme : offered[0],
+        offered,
+        dpopAlgs: options.dpop.algs,
+        resourceMetadata: options.resourceMetadata?.url,
+      });
     this.#challenges = Object.freeze({ Bearer: context('Bearer'), DPoP: context('DPoP'), none: context(undefined) });
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
     for (const issuer of options.issuers) {
@@ -476,7 +489,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       error instanceof AuthError
         ? error
         : new InvalidTokenError({ reason: 'malformed_token', description: 'the token could not be verified', realm: this.realm, cause: error });
-    // Stamped once, by the verifier that knows the schemes it accepts; an error from `validate` keeps its own.
+    // Stamped once, by the verifier that knows the schemes it accepts and its metadata URL; every refusal
+    // (400, 401, 403) leaves through here. An error from `validate` keeps its own.
     authError.challenge ??= this.#challenges[scheme ?? 'none'];
     this.#rejected++;
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;

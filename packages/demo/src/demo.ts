@@ -3,14 +3,15 @@ import { createVerifier, type Verifier } from '@portcullis/core';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { startExpressApp, startFastifyApp, startKoaApp, type RunningApp } from './apps.js';
 import { BANK_CLIENT, BANK_TOKEN_LIFETIME, startBank, type Bank } from './bank.js';
+import { startMcpApp, type RunningMcpApp } from './mcp-app.js';
 
 export const DEMO_CLIENT = Object.freeze({ clientId: 'demo-client', clientSecret: 'demo-secret', scopes: ['orders:read'] });
 export const DEMO_AUDIENCE = 'https://orders.example.com';
 
 export interface DemoOptions {
   /**
-   * First port: the issuer takes it, the APIs the next three, the banking API and its authorization
-   * server the two after. 0 (the default in tests) picks free ports.
+   * First port: the issuer takes it, the APIs the next three, the banking API's authorization server
+   * and the banking API the two after, the MCP server the one after that. 0 (the default in tests) picks free ports.
    */
   basePort?: number;
 }
@@ -21,6 +22,8 @@ export interface Demo {
   readonly apps: Readonly<Record<'express' | 'fastify' | 'koa', RunningApp>>;
   /** The banking-style API on opaque tokens (RFC 7662 introspection). */
   readonly bank: Bank;
+  /** The orders API as an MCP server, protected by @portcullis/mcp. */
+  readonly mcp: RunningMcpApp;
   close(): Promise<void>;
 }
 
@@ -41,11 +44,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     started.push(koaApp);
     const bank = await startBank(port(base, 5), port(base, 4));
     started.push(bank);
+    const mcp = await startMcpApp(issuer.url, port(base, 6));
+    started.push(mcp);
     return {
       issuer,
       verifier,
       apps: { express: expressApp, fastify: fastifyApp, koa: koaApp },
       bank,
+      mcp,
       async close() {
         await Promise.all(started.map((app) => app.close()));
         verifier.close();
@@ -72,6 +78,7 @@ export function instructions(demo: Demo): string {
     `  Express API   ${apps.express.url}`,
     `  Fastify API   ${apps.fastify.url}`,
     `  Koa API       ${apps.koa.url}`,
+    `  MCP server    ${demo.mcp.resource}   (RFC 9728 metadata ${demo.mcp.verifier.resourceMetadata!.url})`,
     '',
     `  demo client   ${DEMO_CLIENT.clientId} / ${DEMO_CLIENT.clientSecret}, scope ${DEMO_CLIENT.scopes.join(' ')}`,
     '',
@@ -99,6 +106,9 @@ export function instructions(demo: Demo): string {
     '',
     '  # 7. the accounts with it: 200 (the API introspected the token once and caches the answer for 30 s)',
     `  curl -i -H "Authorization: Bearer $BANK_TOKEN" ${demo.bank.app.url}/accounts`,
+    '',
+    '  # 8. the MCP server: 401 naming its metadata (resource_metadata="…"); MCP clients follow it to the issuer',
+    `  curl -i -X POST ${demo.mcp.resource}`,
     '',
     'Ctrl-C stops everything.',
   ].join('\n');

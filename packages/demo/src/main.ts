@@ -24,7 +24,7 @@ process.on('SIGTERM', stop);
 
 const demo = await startDemo({ basePort }).catch(async (error: unknown) => {
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-  console.warn(`ports ${basePort}-${basePort + 5} are busy; using free ports instead`);
+  console.warn(`ports ${basePort}-${basePort + 6} are busy; using free ports instead`);
   return startDemo({ basePort: 0 });
 });
 running.demo = demo;

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { BANK_CLIENT, BANK_TOKEN_LIFETIME, DEMO_CLIENT, instructions, startDemo, type Demo } from '../src/index.js';
 
 let demo: Demo;
@@ -94,6 +97,38 @@ describe('the banking API on opaque tokens', () => {
   it('401 for a JWT of the other issuer: the bank API trusts only its own authorization server', async () => {
     const response = await fetch(`${demo.bank.app.url}/accounts`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('the demo MCP server', () => {
+  it('401 naming its RFC 9728 metadata, which names the resource and the issuer', async () => {
+    const response = await fetch(demo.mcp.resource, { method: 'POST' });
+    expect(response.status).toBe(401);
+    const metadataUrl = demo.mcp.verifier.resourceMetadata!.url;
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${metadataUrl}", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519", resource_metadata="${metadataUrl}"`,
+    );
+    const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
+    expect(metadata).toMatchObject({ resource: demo.mcp.resource, authorization_servers: [demo.issuer.url] });
+  });
+
+  it('the SDK client with the demo client credentials calls list_orders', async () => {
+    const provider = new ClientCredentialsProvider({ ...DEMO_CLIENT, scope: 'orders:read', expectedIssuer: demo.issuer.url });
+    const client = new Client({ name: 'demo-test', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcp.resource), { authProvider: provider }));
+      const result = await client.callTool({ name: 'list_orders', arguments: {} });
+      const text = (result.content as { text: string }[])[0]!.text;
+      expect(JSON.parse(text)).toMatchObject({ client: DEMO_CLIENT.clientId, orders: [{ id: 'ord_1' }] });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a token for the orders API (another audience) is refused by the MCP server', async () => {
+    const response = await fetch(demo.mcp.resource, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 });
 

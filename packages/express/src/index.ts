@@ -2,6 +2,7 @@ export { requireAuth } from './require-auth.js';
 export type { AuthMiddleware, RequireAuthOptions } from './require-auth.js';
 export { requireScopes, requireAnyScope } from './require-scopes.js';
 export type { Middleware } from './auth-state.js';
+export { resourceMetadataHandler } from './resource-metadata.js';
 // Re-exported so that an app needs only this package to share a verifier and catch its errors
 // (the same list in every adapter). Declaring your own claims still goes to '@portcullis/core'.
 export {
@@ -14,5 +15,6 @@ export {
   KeysUnavailableError,
   IntrospectionUnavailableError,
   isAuthError,
+  createResourceMetadata,
 } from '@portcullis/core';
-export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions } from '@portcullis/core';
+export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions } from '@portcullis/core';

@@ -12,6 +12,7 @@ import {
   type VerifierOptions,
 } from '@portcullis/core';
 import { refuse, setAuthState, type AuthState, type Middleware } from './auth-state.js';
+import { requestTarget, writeMetadata } from './resource-metadata.js';
 
 declare global {
   // Express's own types merge into this global namespace (Express 4 and 5 alike).
@@ -72,7 +73,8 @@ export interface AuthMiddleware<C extends object = JwtClaims> extends Middleware
  * Express middleware that verifies the request's bearer token, sets `req.auth` to the verified
  * {@link AccessToken} and calls `next()`; a refused request gets the RFC 6750 answer (400, 401 with
  * a `WWW-Authenticate: Bearer` challenge, or 503 with `Retry-After` when the issuer's keys cannot be
- * had). Use it app-wide, per router or per route; follow it with {@link requireScopes} or
+ * had). With the verifier's `resourceMetadata` option it also answers the RFC 9728 metadata path, without
+ * a token, and every challenge names that URL. Use it app-wide, per router or per route; follow it with {@link requireScopes} or
  * {@link requireAnyScope} where a route needs scopes. Works with Express 5 and Express 4.
  *
  * Pass a verifier (from `createVerifier`) to share one JWKS cache across routers and apps, or the
@@ -103,6 +105,7 @@ export function requireAuth<C extends object = JwtClaims>(
   const { verifier } = resolveVerifier<C>(optionsOrVerifier);
   const state: AuthState = Object.freeze({ verifier, pass });
   const authenticateOptions = Object.freeze({ optional });
+  const metadata = verifier.resourceMetadata;
 
   // Never rejects: the only await is inside the try, and `next` is Express's, which catches what the
   // following handlers throw. Express 4 ignores returned promises, so none is returned.
@@ -120,6 +123,12 @@ export function requireAuth<C extends object = JwtClaims>(
   }
 
   const middleware = function portcullisRequireAuth(req: Request, res: Response, next: NextFunction): void {
+    // RFC 9728: the metadata is how a client learns where to get a token, so it needs none.
+    const answer = metadata?.serve({ method: req.method, url: requestTarget(req) });
+    if (answer !== undefined) {
+      writeMetadata(res, answer);
+      return;
+    }
     void authenticate(req, res, next);
   };
   return Object.defineProperty(middleware, 'verifier', { value: verifier, enumerable: true }) as AuthMiddleware<C>;

@@ -5,6 +5,7 @@
 import { portcullis } from './plugin.js';
 
 export { portcullis };
+export { resourceMetadataRoute } from './resource-metadata.js';
 export type { FastifyPortcullisOptions, PluginBehaviourOptions, RouteAuthConfig } from './types.js';
 // Re-exported so that an app needs only this package to share a verifier and catch its errors
 // (the same list in every adapter). Declaring your own claims still goes to '@portcullis/core'.

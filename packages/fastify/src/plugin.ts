@@ -18,6 +18,7 @@ import {
 } from '@portcullis/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { resourceMetadataRoute } from './resource-metadata.js';
 import { compileRouteAuth, kRouteAuth, routeAuthOf, routeName } from './route-auth.js';
 import type { FastifyPortcullisOptions } from './types.js';
 
@@ -89,6 +90,12 @@ function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: 
     }
   }
   fastify.addHook('onRequest', authenticate);
+  // RFC 9728: the metadata is how a client learns where to get a token, so its route is public.
+  const metadata = verifier.resourceMetadata;
+  // A second registration with the same verifier (a nested scope) shares the route.
+  if (metadata !== undefined && !fastify.hasRoute({ method: 'GET', url: metadata.path })) {
+    fastify.route(resourceMetadataRoute(metadata));
+  }
 
   if (owned) {
     fastify.addHook('onClose', (_instance: FastifyInstance, done: () => void) => {

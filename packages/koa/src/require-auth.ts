@@ -15,6 +15,7 @@ import {
 import type { Context, DefaultState, Middleware, Next } from 'koa';
 import type { KoaAuthOptions } from './options.js';
 import { respondWithAuthError } from './respond.js';
+import { writeMetadata } from './resource-metadata.js';
 import { AUTH_BINDING, type AuthBinding, type AuthState, type StateWithBinding } from './state.js';
 
 /**
@@ -36,7 +37,8 @@ export type RequireAuthMiddleware<C extends object = JwtClaims> = Middleware<Def
  * Koa middleware that verifies the bearer token of every request it sees and sets `ctx.state.auth`
  * to the verified {@link AccessToken} before calling `next`. A refused request gets the RFC 6750
  * answer (400, 401 or 503) and `next` is not called; with `errors: 'pass'` the {@link AuthError} is
- * thrown instead.
+ * thrown instead. With the verifier's `resourceMetadata` option it also answers the RFC 9728 metadata
+ * path, without a token, and every challenge names that URL.
  *
  * Pass a `Verifier` (from `createVerifier`) to share one JWKS cache between apps and routers, or the
  * verifier's options to create one.
@@ -64,8 +66,15 @@ export function requireAuth<C extends object = JwtClaims>(
   const { verifier } = resolveVerifier(optionsOrVerifier);
   const binding: AuthBinding = Object.freeze({ verifier, passErrors });
   const authenticateOptions = Object.freeze({ optional });
+  const metadata = verifier.resourceMetadata;
 
   async function portcullisRequireAuth(ctx: Context, next: Next): Promise<void> {
+    // RFC 9728: the metadata is how a client learns where to get a token, so it needs none.
+    const answer = metadata?.serve({ method: ctx.method, url: ctx.originalUrl });
+    if (answer !== undefined) {
+      writeMetadata(ctx, answer);
+      return;
+    }
     let auth: AccessToken<C> | undefined;
     try {
       auth = await verifier.authenticate(

@@ -15,6 +15,11 @@ export interface IssuerUrls {
   readonly tokenEndpoint: string;
   readonly introspectionEndpoint: string;
   readonly revocationEndpoint: string;
+  /**
+   * Listed because RFC 8414 clients (the MCP SDK's among them) require the member; this
+   * client-credentials-only server answers it with an RFC 6749 error, never a redirect.
+   */
+  readonly authorizationEndpoint: string;
   readonly metadataUrl: string;
   readonly openidConfigurationUrl: string;
 }
@@ -58,6 +63,7 @@ export function issuerUrls(origin: string, issuerPath: string): IssuerUrls {
     tokenEndpoint: `${base}/token`,
     introspectionEndpoint: `${base}/introspect`,
     revocationEndpoint: `${base}/revoke`,
+    authorizationEndpoint: `${base}/authorize`,
     metadataUrl: `${origin}/.well-known/oauth-authorization-server${trimmedPath}`,
     openidConfigurationUrl: `${base}/.well-known/openid-configuration`,
   };
@@ -81,6 +87,7 @@ export function metadataDocument(urls: IssuerUrls, clients: Iterable<ClientRegis
     issuer: urls.url,
     jwks_uri: urls.jwksUri,
     token_endpoint: urls.tokenEndpoint,
+    authorization_endpoint: urls.authorizationEndpoint,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     introspection_endpoint: urls.introspectionEndpoint,

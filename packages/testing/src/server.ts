@@ -28,7 +28,7 @@ export interface IssuerRoutes {
   handleRevocation(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-type Route = 'jwks' | 'metadata' | 'token' | 'introspection' | 'revocation';
+type Route = 'jwks' | 'metadata' | 'token' | 'introspection' | 'revocation' | 'authorize';
 /** Routes whose handlers take a POST and answer themselves. */
 type PostRoute = 'token' | 'introspection' | 'revocation';
 
@@ -126,6 +126,7 @@ export class IssuerServer {
       [pathOf(urls.tokenEndpoint), 'token'],
       [pathOf(urls.introspectionEndpoint), 'introspection'],
       [pathOf(urls.revocationEndpoint), 'revocation'],
+      [pathOf(urls.authorizationEndpoint), 'authorize'],
     ]);
   }
 
@@ -178,12 +179,20 @@ export class IssuerServer {
     const redirected = path.startsWith(`${REDIRECT_PREFIX}/`);
     const route = this.#paths.get(redirected ? path.slice(REDIRECT_PREFIX.length) : path);
     const postRoute = route === 'token' || route === 'introspection' || route === 'revocation';
-    if (route === undefined || (redirected && postRoute)) {
+    if (route === undefined || (redirected && (postRoute || route === 'authorize'))) {
       sendJson(req, res, 404, { error: 'not_found' });
       return;
     }
     if (postRoute) {
       this.#handlePost(route, req, res);
+      return;
+    }
+    if (route === 'authorize') {
+      // RFC 6749 §4.1.2.1: with no redirect URI it could trust, the server answers the error itself.
+      sendJson(req, res, 400, {
+        error: 'unsupported_response_type',
+        error_description: 'this authorization server issues tokens only through the client_credentials grant at its token endpoint',
+      });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

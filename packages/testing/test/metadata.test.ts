@@ -43,6 +43,18 @@ describe('metadata documents', () => {
     }
   });
 
+  it('error flow: authorization_endpoint is listed (RFC 8414 clients require it) and answers 400 unsupported_response_type, no redirect', async () => {
+    const issuer = await start({ issuerPath: '/realms/demo' });
+    const document = await getJson(issuer.metadataUrl);
+    expect(document.authorization_endpoint).toBe(`${issuer.url}/authorize`);
+    const response = await fetch(`${String(document.authorization_endpoint)}?response_type=code&client_id=x&redirect_uri=https://evil.example/cb`, {
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+    expect(await response.json()).toMatchObject({ error: 'unsupported_response_type' });
+  });
+
   it('happy flow: with issuerPath RFC 8414 inserts the well-known part before the path and OIDC appends it', async () => {
     const issuer = await start({ issuerPath: '/realms/demo' });
     const origin = new URL(issuer.url).origin;

@@ -95,8 +95,12 @@ async function buildCases(alg) {
   const uncached = createPortcullisVerifier({ ...portcullisOptions, tokenCache: false });
   const repeatedVerifier = createPortcullisVerifier(portcullisOptions);
   const hasTokenCache = cached.stats().tokenCache !== undefined;
+  // Full of other tokens first: a token cache that is not full admits every verified token, so cycling
+  // through the pool would make the second pass hit. With a full one, a token seen once is not cached.
+  for (const filler of setup.fillers ?? []) await cached.verify(filler);
   add({
     id: 'portcullis-distinct',
+    verifier: cached,
     label:
       distinctCacheMax === undefined
         ? `Portcullis core, distinct tokens (default options${hasTokenCache ? ': token cache on, every lookup a miss' : ''})`
@@ -214,6 +218,8 @@ for (const c of all.filter((x) => x.error !== undefined)) say(`  in-process: ${c
 
 // Warm-up round, not counted: JIT and caches settle before anything is recorded.
 for (const c of runnable) await c.loop(c.fn, c.tokens, c.state, warmupMs);
+// Token cache hits and misses over the measured rounds, for the cases that show them.
+for (const c of runnable) c.cacheBefore = c.verifier?.stats().tokenCache;
 for (let round = 0; round < rounds; round++) {
   const offset = (round * 7) % runnable.length;
   const order = [...runnable.slice(offset), ...runnable.slice(0, offset)];
@@ -245,6 +251,12 @@ const results = all.filter((c) => onlyCases === undefined || onlyCases.includes(
   wallOpsPerSec: c.error === undefined ? median(c.wallSamples) : NaN,
   cpuShare: c.error === undefined ? median(c.shares) : NaN,
   otherOnCpu0: c.error === undefined ? median(c.others) : NaN,
+  ...(c.cacheBefore === undefined
+    ? {}
+    : (() => {
+        const after = c.verifier.stats().tokenCache;
+        return { cacheHits: after.hits - c.cacheBefore.hits, cacheMisses: after.misses - c.cacheBefore.misses, cacheSize: after.size };
+      })()),
   samples: c.samples,
 }));
 writeJson(join(dir, 'inprocess.json'), { rounds, sliceMs, poolSize: setup.tokens.RS256.length, hasTokenCache, results });

@@ -38,9 +38,29 @@ function positive(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
+/**
+ * When the cache is full, a token gets in only the second time it is seen within a window of recent
+ * misses, so that a stream of tokens each seen once (the usual case under load: every client's new
+ * token) does not churn the cache. Each insert costs more than the miss itself: the entry is young
+ * garbage-collected memory that every scavenge must copy until it is promoted, and it evicts an
+ * older entry. Measured (test/bench, RS256, 20,000 distinct tokens): about 2 µs per token.
+ *
+ * The window is a direct-mapped table of 32-bit tags (taken from the signature, which the issuer's
+ * key made), a quarter of the cache's entry count rounded to a power of two: a token is admitted
+ * when its tag is still in its slot, that is, when few enough misses came between its two sightings.
+ * It decides only what is cached: a hit is still the exact token string verified before.
+ */
+function entrySize(token: string): number {
+  return token.length * 2 + 512;
+}
+
 export class TokenCache {
   readonly #lru: LRUCache<string, CachedToken>;
   readonly #maxTtlMs: number;
+  readonly #max: number;
+  readonly #maxSize: number;
+  readonly #seen: Uint32Array;
+  readonly #seenMask: number;
   hits = 0;
   misses = 0;
 
@@ -49,12 +69,17 @@ export class TokenCache {
     const max = Math.floor(positive(options.max, 'max', DEFAULT_TOKEN_CACHE.max));
     const maxSize = Math.floor(positive(options.maxBytes, 'maxBytes', DEFAULT_TOKEN_CACHE.maxBytes));
     this.#maxTtlMs = positive(options.maxTtl, 'maxTtl', DEFAULT_TOKEN_CACHE.maxTtl) * 1000;
+    this.#max = max;
+    this.#maxSize = maxSize;
+    const slots = Math.max(64, 2 ** Math.ceil(Math.log2(max / 4)));
+    this.#seen = new Uint32Array(slots);
+    this.#seenMask = slots - 1;
     // Sizes are estimates: the token twice (the key and AccessToken.token share one string, but the
     // claims decoded from it are about as large again), plus a fixed overhead per entry.
     this.#lru = new LRUCache<string, CachedToken>({
       max,
       maxSize,
-      sizeCalculation: (_value, key) => key.length * 2 + 512,
+      sizeCalculation: (_value, key) => entrySize(key),
       ttlAutopurge: false,
     });
   }
@@ -66,10 +91,37 @@ export class TokenCache {
     return entry;
   }
 
-  /** Caches a verified token until `exp` (plus tolerance), and no longer than `maxTtl`. */
-  set(token: string, entry: CachedToken, nowMs: number, clockToleranceSec: number): void {
-    const ttl = Math.min(this.#maxTtlMs, (entry.exp + clockToleranceSec) * 1000 - nowMs);
-    if (ttl > 0) this.#lru.set(token, entry, { ttl });
+  /**
+   * How long (ms) a verified token may be cached from now: until `exp` (plus tolerance) and no longer
+   * than `maxTtl`; 0 when it is not to be cached: already past that, or, when the cache is full, not
+   * seen recently (see the class comment). `tag`: 32 bits that tell tokens apart, e.g. the first four
+   * bytes of the signature. Asked before the token's AccessToken is built: see {@link set}.
+   */
+  admit(token: string, exp: number, nowMs: number, clockToleranceSec: number, tag: number): number {
+    const ttl = Math.min(this.#maxTtlMs, (exp + clockToleranceSec) * 1000 - nowMs);
+    if (!(ttl > 0)) return 0;
+    // Full by count, or by size (this entry would make the LRU evict).
+    if (this.#lru.size >= this.#max || this.#lru.calculatedSize + entrySize(token) > this.#maxSize) {
+      const slot = tag & this.#seenMask;
+      // Never 0, which marks an empty slot; the slot index already holds the low bit.
+      const mark = (tag | 1) >>> 0;
+      if (this.#seen[slot] !== mark) {
+        this.#seen[slot] = mark;
+        return 0;
+      }
+      this.#seen[slot] = 0;
+    }
+    return ttl;
+  }
+
+  /**
+   * Caches an entry for `ttlMs` (from {@link admit}). Build the entry's objects apart from those of
+   * tokens that are not cached (a separate object literal): V8 decides per allocation site whether to
+   * allocate objects straight in the old generation, and a site whose objects mostly live long would
+   * make every request's short-lived AccessToken old-generation garbage.
+   */
+  set(token: string, entry: CachedToken, ttlMs: number): void {
+    this.#lru.set(token, entry, { ttl: ttlMs });
   }
 
   delete(token: string): void {
@@ -85,11 +137,22 @@ export class TokenCache {
   }
 }
 
-/** Freezes a decoded JSON value, so a handler cannot change the cached claims other requests see. */
+/**
+ * Freezes a decoded JSON value, so a handler cannot change the cached claims other requests see.
+ * Only objects and arrays are descended into: most members of a claims set are strings and numbers.
+ */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    if (Array.isArray(value)) {
+      for (const entry of value as unknown[]) if (typeof entry === 'object' && entry !== null) deepFreeze(entry);
+    } else {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const member = record[key];
+        if (typeof member === 'object' && member !== null) deepFreeze(member);
+      }
+    }
   }
   return value;
 }

@@ -14,7 +14,7 @@ import {
 } from './errors.js';
 import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/issuer-keys.js';
 import type { VerificationKey } from './keys/jwk-import.js';
-import { parseJws, type ParsedJws } from './jwt/jws.js';
+import { ownedJws, parseJwsShared, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
 import { checkScopes, extractScopes } from './scopes.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
@@ -181,7 +181,12 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     }
   }
 
-  async #verifyToken(token: string): Promise<AccessToken<C>> {
+  /**
+   * Synchronous as far as it can be: a token whose issuer's keys are at hand, with no `validate`
+   * hook, is judged without an `await`, and the answer handed back in a settled promise. Only a key
+   * fetch or `validate` continues asynchronously.
+   */
+  #verifyToken(token: string): Promise<AccessToken<C>> {
     let issuer: string | undefined;
     try {
       if (typeof token !== 'string' || token.length === 0) throw new CredentialsRequiredError(this.realm);
@@ -193,12 +198,24 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         issuer = cached.auth.issuer;
         if (this.#stillValid(token, cached)) {
           const validate = this.#options.validate;
-          if (validate !== undefined) await this.#runValidate(validate, cached.auth.claims, cached.auth.header);
+          if (validate !== undefined) {
+            const auth = cached.auth as AccessToken<C>;
+            return this.#runValidate(validate, auth.claims, auth.header).then(
+              () => {
+                this.#verified++;
+                return auth;
+              },
+              (error: unknown) => {
+                throw this.#recordRejection(error, auth.issuer);
+              },
+            );
+          }
           this.#verified++;
-          return cached.auth as AccessToken<C>;
+          return Promise.resolve(cached.auth as AccessToken<C>);
         }
       }
-      const jws = parseJws(token, this.realm);
+      // Views of a shared buffer: used synchronously below, copied before any await.
+      const jws = parseJwsShared(token, this.realm);
       const iss = jws.claims.iss;
       const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
       if (runtime === undefined) {
@@ -215,28 +232,57 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       let key: VerificationKey | undefined;
       if (spec.kty === 'oct') this.#checkHmac(runtime, spec, jws);
       else {
-        const keys = runtime.keys!.peek(jws.header.kid) ?? (await runtime.keys!.load(jws.header.kid));
+        const keys = runtime.keys!.peek(jws.header.kid);
+        if (keys === undefined) return this.#verifyWithLoadedKeys(token, ownedJws(jws), runtime, alg, spec);
         key = this.#checkSignature(keys, alg, spec, jws);
       }
-      const nowMs = Date.now();
-      checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(nowMs / 1000), this.realm);
-      const validate = this.#options.validate;
-      if (validate !== undefined) await this.#runValidate(validate, jws.claims, jws.header);
-      const auth = this.#accessToken(token, jws, runtime.issuer);
-      if (this.#tokenCache !== undefined) {
-        const { claims } = jws;
-        this.#tokenCache.set(
-          token,
-          { auth, key, kid: jws.header.kid, exp: claims.exp!, nbf: claims.nbf, iat: claims.iat },
-          nowMs,
-          this.#options.clockTolerance,
-        );
-      }
-      this.#verified++;
-      return auth;
+      const result = this.#acceptSigned(token, jws, runtime.issuer, key);
+      if (!(result instanceof Promise)) return Promise.resolve(result);
+      const accepted = runtime.issuer;
+      return result.catch((error: unknown) => {
+        throw this.#recordRejection(error, accepted);
+      });
     } catch (error) {
-      throw this.#recordRejection(error, issuer);
+      return Promise.reject(this.#recordRejection(error, issuer));
     }
+  }
+
+  /** The rest of {@link #verifyToken} when the issuer's keys must be fetched first. */
+  async #verifyWithLoadedKeys(token: string, jws: ParsedJws, runtime: IssuerRuntime, alg: string, spec: AlgorithmSpec): Promise<AccessToken<C>> {
+    try {
+      const keys = await runtime.keys!.load(jws.header.kid);
+      const key = this.#checkSignature(keys, alg, spec, jws);
+      return await this.#acceptSigned(token, jws, runtime.issuer, key);
+    } catch (error) {
+      throw this.#recordRejection(error, runtime.issuer);
+    }
+  }
+
+  /**
+   * After the signature: the claims, `validate`, the AccessToken and the cache. Throws (unrecorded)
+   * when the claims are refused; returns a promise only when `validate` is set.
+   */
+  #acceptSigned(token: string, jws: ParsedJws, issuer: string, key: VerificationKey | undefined): AccessToken<C> | Promise<AccessToken<C>> {
+    const nowMs = Date.now();
+    checkClaims(jws.claims, this.#claimRulesByIssuer.get(issuer)!, Math.floor(nowMs / 1000), this.realm);
+    const validate = this.#options.validate;
+    if (validate === undefined) return this.#admit(token, jws, issuer, key, nowMs);
+    return this.#runValidate(validate, jws.claims, jws.header).then(() => this.#admit(token, jws, issuer, key, nowMs));
+  }
+
+  #admit(token: string, jws: ParsedJws, issuer: string, key: VerificationKey | undefined, nowMs: number): AccessToken<C> {
+    const cache = this.#tokenCache;
+    const { claims, signature } = jws;
+    // Verified, so the signature came from the issuer's key: its first bytes tell tokens apart.
+    const tag = signature.length >= 4 ? signature.readUInt32LE(0) : signature.length;
+    const ttl = cache === undefined ? 0 : cache.admit(token, claims.exp!, nowMs, this.#options.clockTolerance, tag);
+    const auth = this.#accessToken(token, jws, issuer, ttl > 0);
+    if (ttl > 0) {
+      const entry: CachedToken = { auth, key, kid: jws.header.kid, exp: claims.exp!, nbf: claims.nbf, iat: claims.iat };
+      cache!.set(token, entry, ttl);
+    }
+    this.#verified++;
+    return auth;
   }
 
   /**
@@ -295,15 +341,31 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     }
   }
 
-  #accessToken(token: string, jws: ParsedJws, issuer: string): AccessToken<C> {
+  #accessToken(token: string, jws: ParsedJws, issuer: string, cached: boolean): AccessToken<C> {
     // Frozen: with the token cache one object serves every request that carries this token.
     const claims = deepFreeze(jws.claims);
     const aud = claims.aud;
+    const scopes = extractScopes(claims, this.#options.scopeClaims);
+    // Two literals, the same fields: V8 pretenures by allocation site, and the objects that go into
+    // the token cache live long while the others die young (see TokenCache.set).
+    if (cached) {
+      return Object.freeze({
+        token,
+        header: jws.header,
+        claims: claims as unknown as AccessToken<C>['claims'],
+        scopes,
+        subject: claims.sub,
+        clientId: claims.client_id,
+        issuer,
+        audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
+        expiresAt: new Date(claims.exp! * 1000),
+      });
+    }
     return Object.freeze({
       token,
       header: jws.header,
       claims: claims as unknown as AccessToken<C>['claims'],
-      scopes: extractScopes(claims, this.#options.scopeClaims),
+      scopes,
       subject: claims.sub,
       clientId: claims.client_id,
       issuer,

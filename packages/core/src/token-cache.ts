@@ -166,9 +166,11 @@ export function deepFreeze<T>(value: T): T {
       for (const entry of value as unknown[]) if (typeof entry === 'object' && entry !== null) deepFreeze(entry);
     } else {
       const record = value as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
+      // for…in allocates no key list; JSON.parse gives plain objects, and a member that is not the
+      // object's own (only possible if Object.prototype was given enumerable members) is skipped.
+      for (const key in record) {
         const member = record[key];
-        if (typeof member === 'object' && member !== null) deepFreeze(member);
+        if (typeof member === 'object' && member !== null && Object.hasOwn(record, key)) deepFreeze(member);
       }
     }
   }

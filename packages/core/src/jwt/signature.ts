@@ -6,7 +6,13 @@ import type { VerificationKey } from '../keys/jwk-import.js';
 /** Per key object, the `crypto.verify` key argument for each algorithm, built on first use. */
 const verifyInputs = new WeakMap<KeyObject, Map<AlgorithmSpec, VerifyKeyObjectInput | KeyObject>>();
 
+/** The last answer of verifyInput: an issuer signs most tokens with one key and one algorithm. */
+let lastKey: KeyObject | undefined;
+let lastSpec: AlgorithmSpec | undefined;
+let lastInput: VerifyKeyObjectInput | KeyObject | undefined;
+
 function verifyInput(key: KeyObject, spec: AlgorithmSpec): VerifyKeyObjectInput | KeyObject {
+  if (key === lastKey && spec === lastSpec) return lastInput!;
   let byAlg = verifyInputs.get(key);
   if (byAlg === undefined) {
     byAlg = new Map();
@@ -27,6 +33,9 @@ function verifyInput(key: KeyObject, spec: AlgorithmSpec): VerifyKeyObjectInput 
     }
     byAlg.set(spec, input);
   }
+  lastKey = key;
+  lastSpec = spec;
+  lastInput = input;
   return input;
 }
 

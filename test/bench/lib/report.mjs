@@ -39,7 +39,7 @@ function renderInprocess(inprocess, config) {
   const out = ['## In-process verification, one CPU', ''];
   const cacheNote =
     config.distinctCacheMax === undefined
-      ? 'the token cache holds 10,000, so in that order every lookup misses'
+      ? 'the token cache holds 10,000 and is filled with other valid tokens first, so in that order every lookup misses'
       : `this quick run's pool is smaller than the default token cache, so the "cache on" row uses \`tokenCache: { max: ${config.distinctCacheMax} }\` and still misses every time`;
   out.push(
     `Each case verifies tokens in a loop (\`await\` per call for the async APIs) for ${inprocess.sliceMs} ms per round; ${inprocess.rounds} rounds, each case once per round in a rotated order, after one uncounted warm-up round. ` +

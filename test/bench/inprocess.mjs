@@ -1,6 +1,7 @@
 // In-process verification, one core: every case runs for a short slice in every round, in a rotated
 // order, and the median of the rounds is reported. Run by run.mjs (pinned to one CPU when taskset
 // works); argument: the run's work directory (tokens.json in, inprocess.json out).
+import { Buffer } from 'node:buffer';
 import { verify as cryptoVerify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -19,7 +20,12 @@ const dir = process.argv[2];
 const setup = readJson(join(dir, 'tokens.json'));
 const { issuer, audience, jwksUri, jwks } = setup;
 
-/** A loop compiled once per case, so one case's call-site feedback does not slow another. */
+/**
+ * A loop compiled for each case, so one case's call-site feedback does not slow another: with one
+ * shared loop, the \`fn(...)\` call site turns megamorphic and each case pays for the others. The
+ * source differs per case (a comment naming it), so V8's compilation cache cannot hand two cases the
+ * same function (and with it the same feedback).
+ */
 const AsyncFunction = (async () => {}).constructor;
 const ASYNC_LOOP = `
   let i = state.i, ops = 0, t;
@@ -32,8 +38,19 @@ const ASYNC_LOOP = `
   return { ops, wallMs: t - t0 };`;
 const SYNC_LOOP = ASYNC_LOOP.replace('await fn', 'fn');
 
-function loopFor(sync) {
-  return sync ? new Function('fn', 'tokens', 'state', 'ms', SYNC_LOOP) : new AsyncFunction('fn', 'tokens', 'state', 'ms', ASYNC_LOOP);
+function loopFor(sync, name) {
+  const source = `// case ${name}\n${sync ? SYNC_LOOP : ASYNC_LOOP}`;
+  return sync ? new Function('fn', 'tokens', 'state', 'ms', source) : new AsyncFunction('fn', 'tokens', 'state', 'ms', source);
+}
+
+/**
+ * A fresh copy of a token's text for every call, as HTTP gives: each request's header is a new string,
+ * whose hash V8 computes again on the first Map lookup. The copy (a latin1 decode of a Buffer) is
+ * part of what the case measures, the same in every case that uses it.
+ */
+function freshStrings(token) {
+  const bytes = Buffer.from(token, 'latin1');
+  return { bytes, text: () => bytes.latin1Slice(0, bytes.length) };
 }
 
 /** Flips one character in the middle of the signature: a token every verifier must refuse. */
@@ -78,8 +95,12 @@ async function buildCases(alg) {
   const uncached = createPortcullisVerifier({ ...portcullisOptions, tokenCache: false });
   const repeatedVerifier = createPortcullisVerifier(portcullisOptions);
   const hasTokenCache = cached.stats().tokenCache !== undefined;
+  // Full of other tokens first: a token cache that is not full admits every verified token, so cycling
+  // through the pool would make the second pass hit. With a full one, a token seen once is not cached.
+  for (const filler of setup.fillers ?? []) await cached.verify(filler);
   add({
     id: 'portcullis-distinct',
+    verifier: cached,
     label:
       distinctCacheMax === undefined
         ? `Portcullis core, distinct tokens (default options${hasTokenCache ? ': token cache on, every lookup a miss' : ''})`
@@ -95,6 +116,16 @@ async function buildCases(alg) {
     label: `Portcullis core, repeated token${hasTokenCache ? ' (token cache hit)' : ' (no token cache in core yet)'}`,
     tokens: repeated,
     fn: (t) => repeatedVerifier.verify(t),
+  });
+  const fresh = freshStrings(pool[0]);
+  const freshVerifier = createPortcullisVerifier(portcullisOptions);
+  add({
+    id: 'portcullis-repeated-fresh',
+    label: 'Portcullis core, same token, a fresh string per call (token cache hit)',
+    tokens: [fresh.bytes],
+    fn: () => freshVerifier.verify(fresh.text()),
+    rejectInput: Buffer.from(tamper(pool[0]), 'latin1'),
+    rejectFn: (bytes) => freshVerifier.verify(bytes.latin1Slice(0, bytes.length)),
   });
 
   const localJwks = createLocalJWKSet(jwks);
@@ -113,6 +144,16 @@ async function buildCases(alg) {
   const fastCache = createFastJwtVerifier({ ...fastOptions, cache: true });
   add({ id: 'fast-jwt', label: 'fast-jwt `createVerifier` (static key, no cache)', sync: true, tokens: pool, fn: (t) => fastNoCache(t) });
   add({ id: 'fast-jwt-cache-hit', label: 'fast-jwt `createVerifier` (static key, `cache: true`), repeated token', sync: true, tokens: repeated, fn: (t) => fastCache(t) });
+  const fastFreshCache = createFastJwtVerifier({ ...fastOptions, cache: true });
+  add({
+    id: 'fast-jwt-cache-hit-fresh',
+    label: 'fast-jwt `createVerifier` (static key, `cache: true`), same token, a fresh string per call',
+    sync: true,
+    tokens: [fresh.bytes],
+    fn: () => fastFreshCache(fresh.text()),
+    rejectInput: Buffer.from(tamper(pool[0]), 'latin1'),
+    rejectFn: (bytes) => fastFreshCache(bytes.latin1Slice(0, bytes.length)),
+  });
 
   // No `jwtVerifier` export in express-oauth2-jwt-bearer 1.x: its `auth()` middleware is driven with a
   // minimal request object, so this case includes its bearer extraction and DPoP/challenge plumbing.
@@ -145,7 +186,7 @@ async function buildCases(alg) {
   // Warm every JWKS cache, and check each case accepts a good token and refuses a tampered one: a case
   // that accepts everything would measure nothing.
   for (const c of cases) {
-    c.loop = loopFor(c.sync === true);
+    c.loop = loopFor(c.sync === true, `${c.alg} ${c.id}`);
     c.state = { i: 0 };
     c.samples = [];
     c.wallSamples = [];
@@ -153,7 +194,7 @@ async function buildCases(alg) {
     c.others = [];
     try {
       await c.fn(c.tokens[0]);
-      if (!(await rejects(c.fn, c.rejectInput ?? tamper(c.tokens[0])))) c.error = 'accepted a tampered token';
+      if (!(await rejects(c.rejectFn ?? c.fn, c.rejectInput ?? tamper(c.tokens[0])))) c.error = 'accepted a tampered token';
     } catch (error) {
       c.error = `refused a valid token: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -170,11 +211,15 @@ for (const alg of ALGS) {
   hasTokenCache = built.hasTokenCache;
   all.push(...built.cases);
 }
-const runnable = all.filter((c) => c.error === undefined);
+// BENCH_CASES=raw,fast-jwt,…: only these cases (by id), for quick comparisons while working.
+const onlyCases = process.env.BENCH_CASES?.split(',').map((id) => id.trim());
+const runnable = all.filter((c) => c.error === undefined && (onlyCases === undefined || onlyCases.includes(c.id)));
 for (const c of all.filter((x) => x.error !== undefined)) say(`  in-process: ${c.alg} ${c.id} skipped: ${c.error}`);
 
 // Warm-up round, not counted: JIT and caches settle before anything is recorded.
 for (const c of runnable) await c.loop(c.fn, c.tokens, c.state, warmupMs);
+// Token cache hits and misses over the measured rounds, for the cases that show them.
+for (const c of runnable) c.cacheBefore = c.verifier?.stats().tokenCache;
 for (let round = 0; round < rounds; round++) {
   const offset = (round * 7) % runnable.length;
   const order = [...runnable.slice(offset), ...runnable.slice(0, offset)];
@@ -195,7 +240,7 @@ for (let round = 0; round < rounds; round++) {
   say(`  in-process round ${round + 1}/${rounds} done`);
 }
 
-const results = all.map((c) => ({
+const results = all.filter((c) => onlyCases === undefined || onlyCases.includes(c.id)).map((c) => ({
   alg: c.alg,
   id: c.id,
   label: c.label,
@@ -206,6 +251,12 @@ const results = all.map((c) => ({
   wallOpsPerSec: c.error === undefined ? median(c.wallSamples) : NaN,
   cpuShare: c.error === undefined ? median(c.shares) : NaN,
   otherOnCpu0: c.error === undefined ? median(c.others) : NaN,
+  ...(c.cacheBefore === undefined
+    ? {}
+    : (() => {
+        const after = c.verifier.stats().tokenCache;
+        return { cacheHits: after.hits - c.cacheBefore.hits, cacheMisses: after.misses - c.cacheBefore.misses, cacheSize: after.size };
+      })()),
   samples: c.samples,
 }));
 writeJson(join(dir, 'inprocess.json'), { rounds, sliceMs, poolSize: setup.tokens.RS256.length, hasTokenCache, results });

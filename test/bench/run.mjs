@@ -62,8 +62,13 @@ try {
       for (let i = 0; i < CONFIG.poolSize; i++) tokens[alg].push(issuer.mint({ sub: `user-${i}`, scope: 'things:read things:write' }, { alg }));
       say(`  minted ${CONFIG.poolSize} ${alg} tokens with the fake issuer`);
     }
+    // Valid tokens of the same issuer that no case measures: they fill Portcullis's token cache before a
+    // distinct-token case runs, so that its lookups all miss a full cache, as in a long-running server.
+    const fillers = [];
+    for (let i = 0; i < (CONFIG.distinctCacheMax ?? 10_000); i++) fillers.push(issuer.mint({ sub: `filler-${i}`, scope: 'things:read' }, { alg: 'ES256' }));
+    say(`  minted ${fillers.length} ES256 filler tokens`);
     const jwks = await (await globalThis.fetch(issuer.jwksUri)).json();
-    writeJson(join(dir, 'tokens.json'), { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks, tokens, distinctCacheMax: CONFIG.distinctCacheMax });
+    writeJson(join(dir, 'tokens.json'), { issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks, tokens, fillers, distinctCacheMax: CONFIG.distinctCacheMax });
     info.phases.mint = (Date.now() - mintStarted) / 1000;
   }
 

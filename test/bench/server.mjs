@@ -11,7 +11,7 @@ import { readJson } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const [framework, variant, setupPath] = process.argv.slice(2);
-const { issuer, audience, jwksUri, jwks, distinctCacheMax } = readJson(setupPath);
+const { issuer, audience, jwksUri, jwks, fillers, distinctCacheMax } = readJson(setupPath);
 // distinctCacheMax: set by a quick run, whose token pool is smaller than the default token cache.
 const portcullisOptions = { issuer, audience, jwksUri, ...(distinctCacheMax === undefined ? {} : { tokenCache: { max: distinctCacheMax } }) };
 // Made here and handed to the adapter, so that "mark" can report its token cache hits and misses.
@@ -19,30 +19,29 @@ let verifier;
 async function portcullisVerifier() {
   const { createVerifier } = await import('@portcullis/core');
   verifier = createVerifier(portcullisOptions);
+  // A long-running server's token cache is full: fill it with other valid tokens (see run.mjs).
+  for (const filler of fillers ?? []) await verifier.verify(filler);
   return verifier;
 }
 
 /**
- * The smallest possible RS256 check, to compare the synchronous `crypto.verify` with its callback
- * form (which runs on the libuv thread pool): split, decode, verify, read `sub`. No claim checks.
+ * The smallest possible RS256 check: split, decode, verify, read `sub`; no claim checks. The
+ * reference for the adapters' distinct-token rows (sync, in every framework), and, in Express, for
+ * comparing the synchronous `crypto.verify` with its callback form (which runs on the libuv thread
+ * pool). `check(header, done)` calls `done(sub)`, with undefined for a refused token.
  */
 function handRolledRs256(mode) {
   const key = createPublicKey({ key: jwks.keys.find((k) => k.alg === 'RS256'), format: 'jwk' });
-  return (req, res, next) => {
-    const header = req.headers.authorization;
-    if (typeof header !== 'string' || !header.startsWith('Bearer ')) return void res.status(401).end();
+  return (header, done) => {
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) return void done(undefined);
     const token = header.slice(7);
     const first = token.indexOf('.');
     const last = token.lastIndexOf('.');
     const input = Buffer.from(token.slice(0, last), 'latin1');
     const signature = Buffer.from(token.slice(last + 1), 'base64url');
-    const done = (ok) => {
-      if (!ok) return void res.status(401).end();
-      req.sub = JSON.parse(Buffer.from(token.slice(first + 1, last), 'base64url').toString('utf8')).sub;
-      next();
-    };
-    if (mode === 'sync') done(cryptoVerify('sha256', input, key, signature));
-    else cryptoVerify('sha256', input, key, signature, (error, ok) => done(error === null && ok));
+    const finish = (ok) => done(ok ? JSON.parse(Buffer.from(token.slice(first + 1, last), 'base64url').toString('utf8')).sub : undefined);
+    if (mode === 'sync') finish(cryptoVerify('sha256', input, key, signature));
+    else cryptoVerify('sha256', input, key, signature, (error, ok) => finish(error === null && ok));
   };
 }
 
@@ -75,11 +74,20 @@ async function expressServer() {
       sub = (req) => req.auth.sub;
       break;
     }
+    case 'handrolled':
     case 'crypto-sync':
-    case 'crypto-callback':
-      app.use(handRolledRs256(variant === 'crypto-sync' ? 'sync' : 'callback'));
+    case 'crypto-callback': {
+      const check = handRolledRs256(variant === 'crypto-callback' ? 'callback' : 'sync');
+      app.use((req, res, next) =>
+        check(req.headers.authorization, (found) => {
+          if (found === undefined) return void res.status(401).end();
+          req.sub = found;
+          next();
+        }),
+      );
       sub = (req) => req.sub;
       break;
+    }
     default:
       throw new Error(`unknown express variant ${variant}`);
   }
@@ -123,6 +131,19 @@ async function fastifyServer() {
       sub = (request) => request.user.sub;
       break;
     }
+    case 'handrolled': {
+      const check = handRolledRs256('sync');
+      app.decorateRequest('sub', null);
+      app.addHook('onRequest', (request, reply, done) =>
+        check(request.headers.authorization, (found) => {
+          if (found === undefined) return void reply.code(401).send();
+          request.sub = found;
+          done();
+        }),
+      );
+      sub = (request) => request.sub;
+      break;
+    }
     default:
       throw new Error(`unknown fastify variant ${variant}`);
   }
@@ -152,6 +173,23 @@ async function koaServer() {
       sub = (ctx) => ctx.state.user.sub;
       break;
     }
+    case 'handrolled': {
+      const check = handRolledRs256('sync');
+      app.use((ctx, next) => {
+        let found;
+        check(ctx.get('authorization'), (s) => {
+          found = s;
+        });
+        if (found === undefined) {
+          ctx.status = 401;
+          return undefined;
+        }
+        ctx.state.sub = found;
+        return next();
+      });
+      sub = (ctx) => ctx.state.sub;
+      break;
+    }
     default:
       throw new Error(`unknown koa variant ${variant}`);
   }
@@ -173,7 +211,7 @@ process.on('message', (message) => {
   if (message === 'mark') {
     const cpu = process.cpuUsage();
     const tokenCache = verifier?.stats().tokenCache;
-    process.send({ type: 'mark', cpuMicros: cpu.user + cpu.system, requests, hrtimeNs: Number(process.hrtime.bigint()), tokenCache });
+    process.send({ type: 'mark', cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, systemMicros: cpu.system, requests, hrtimeNs: Number(process.hrtime.bigint()), tokenCache });
   } else if (message === 'exit') {
     process.exit(0);
   }

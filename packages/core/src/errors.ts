@@ -32,6 +32,8 @@ export type RejectReason =
   | 'malformed_token'
   | 'malformed_header'
   | 'malformed_payload'
+  | 'invalid_utf8'
+  | 'nested_jwt'
   | 'unsupported_crit'
   | 'unencoded_payload'
   | 'algorithm_not_allowed'

@@ -24,6 +24,20 @@ function addSpaceDelimited(value: string, into: Set<string>): void {
  * ```
  */
 export function extractScopes(claims: JwtClaims, scopeClaims: readonly string[]): readonly string[] {
+  // The usual token has one space-delimited string (`scope`) and no other scope claim: its list is
+  // memoised by that string, since an issuer hands out a few distinct scope strings to many tokens.
+  let text: string | undefined;
+  let several = false;
+  for (const name of scopeClaims) {
+    if (!Object.hasOwn(claims, name)) continue;
+    const value: unknown = claims[name];
+    if (typeof value === 'string') {
+      if (text !== undefined) several = true;
+      text = value;
+    } else if (Array.isArray(value)) several = true;
+  }
+  if (!several) return text === undefined ? NO_SCOPES : scopeListOf(text);
+
   const found = new Set<string>();
   for (const name of scopeClaims) {
     if (!Object.hasOwn(claims, name)) continue;
@@ -34,6 +48,29 @@ export function extractScopes(claims: JwtClaims, scopeClaims: readonly string[])
     }
   }
   return Object.freeze([...found]);
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+
+/**
+ * Scope lists by their `scope` string. Frozen, so one list can serve every token that has the
+ * string. Bounded: the map starts over when full, and long strings are not kept.
+ */
+const scopeLists = new Map<string, readonly string[]>();
+const SCOPE_LISTS_MAX = 1024;
+const SCOPE_TEXT_MAX = 1024;
+
+function scopeListOf(text: string): readonly string[] {
+  let list = scopeLists.get(text);
+  if (list !== undefined) return list;
+  const found = new Set<string>();
+  addSpaceDelimited(text, found);
+  list = Object.freeze([...found]);
+  if (text.length <= SCOPE_TEXT_MAX) {
+    if (scopeLists.size >= SCOPE_LISTS_MAX) scopeLists.clear();
+    scopeLists.set(text, list);
+  }
+  return list;
 }
 
 /** True when every scope in `required` is granted. */

@@ -16,7 +16,7 @@ import {
 } from './errors.js';
 import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/issuer-keys.js';
 import type { VerificationKey } from './keys/jwk-import.js';
-import { parseJws, type ParsedJws } from './jwt/jws.js';
+import { ownedJws, parseJwsShared, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
 import type { ResourceMetadata } from './metadata/resource-metadata.js';
 import { checkScopes, extractScopes } from './scopes.js';
@@ -288,11 +288,15 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
 
   /**
    * Steps 2 and 3 of a request: the token (or the token cache), then its sender binding, which is never
-   * cached. `credential` and `request` are undefined for `verify(token)`.
+   * cached. `credential` and `request` are undefined for `verify(token)`. Synchronous as far as it can
+   * be: a bearer JWT whose issuer's keys are at hand, with no `validate` hook, is judged without an
+   * `await` and answered in a settled promise; a key fetch, introspection, `validate` or a DPoP replay
+   * check continues asynchronously. Every refusal is recorded once, here or in {@link #recorded}.
    */
-  async #verifyToken(token: string, credential: Credential | undefined, request: RequestDescriptor | undefined): Promise<AccessToken<C>> {
+  #verifyToken(token: string, credential: Credential | undefined, request: RequestDescriptor | undefined): Promise<AccessToken<C>> {
     let issuer: string | undefined;
     let tokenIssuer: unknown;
+    const scheme = credential?.scheme ?? 'Bearer';
     try {
       if (typeof token !== 'string' || token.length === 0) throw new CredentialsRequiredError(this.realm);
       if (token.length > this.#options.maxTokenLength) {
@@ -302,28 +306,28 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       if (cached !== undefined) {
         issuer = cached.auth.issuer;
         if (this.#stillValid(token, cached)) {
-          const revocable = this.#issuers.get(issuer);
-          // The local verdict is cached; whether the server still considers the token active is not.
-          if (revocable?.introspect === 'always') await revocable.introspector!.introspect(token);
+          const auth = cached.auth as AccessToken<C>;
+          const runtime = this.#issuers.get(issuer)!;
           const validate = this.#options.validate;
-          if (validate !== undefined) await this.#runValidate(validate, cached.auth.claims, cached.auth.header);
-          const binding = this.#binding.check(cached.auth, credential, request);
-          if (binding !== undefined) await binding;
-          this.#verified++;
-          return cached.auth as AccessToken<C>;
+          if (runtime.introspect === 'always' || validate !== undefined) {
+            return this.#recorded(this.#afterCacheHit(auth, runtime, credential, request), issuer, scheme);
+          }
+          return this.#settle(this.#finish(auth, credential, request), issuer, scheme);
         }
       }
       let jws: ParsedJws | undefined;
       try {
         // A token without two dots is no compact JWS; with an opaque issuer, skip the throw of parseJws.
-        if (this.#opaqueIssuer === undefined || token.indexOf('.') !== -1) jws = parseJws(token, this.realm);
+        // Views of a shared buffer: used synchronously below, copied (ownedJws) before any await.
+        if (this.#opaqueIssuer === undefined || token.indexOf('.') !== -1) jws = parseJwsShared(token, this.realm);
       } catch (error) {
         // Not a compact JWS: an opaque token, for the one issuer that introspects them (if any).
         if (this.#opaqueIssuer === undefined || !(error instanceof InvalidTokenError) || !NOT_A_JWS.has(error.reason)) throw error;
       }
       if (jws === undefined) {
-        issuer = this.#opaqueIssuer!.issuer;
-        return await this.#bound(await this.#introspected(token, this.#opaqueIssuer!, undefined), credential, request);
+        const opaque = this.#opaqueIssuer!;
+        issuer = opaque.issuer;
+        return this.#recorded(this.#introspected(token, opaque, undefined, credential, request), issuer, scheme);
       }
       const iss = jws.claims.iss;
       const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
@@ -335,7 +339,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       }
       issuer = runtime.issuer;
       if (runtime.introspector !== undefined && runtime.introspect === undefined) {
-        return await this.#bound(await this.#introspected(token, runtime, jws.header), credential, request);
+        return this.#recorded(this.#introspected(token, runtime, jws.header, credential, request), issuer, scheme);
       }
       const alg = jws.header.alg;
       const spec = runtime.algorithms.has(alg) ? algorithmSpec(alg) : undefined;
@@ -346,43 +350,120 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       let key: VerificationKey | undefined;
       if (spec.kty === 'oct') this.#checkHmac(runtime, spec, jws);
       else {
-        const keys = runtime.keys!.peek(jws.header.kid) ?? (await runtime.keys!.load(jws.header.kid));
+        const keys = runtime.keys!.peek(jws.header.kid);
+        if (keys === undefined) {
+          return this.#recorded(this.#verifyWithLoadedKeys(token, ownedJws(jws), runtime, alg, spec, credential, request), issuer, scheme);
+        }
         key = this.#checkSignature(keys, alg, spec, jws);
       }
-      const nowMs = Date.now();
-      checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(nowMs / 1000), this.realm);
-      if (runtime.introspect === 'always') await runtime.introspector!.introspect(token);
-      const validate = this.#options.validate;
-      if (validate !== undefined) await this.#runValidate(validate, jws.claims, jws.header);
-      const auth = this.#accessToken(token, jws, runtime.issuer);
-      if (this.#tokenCache !== undefined) {
-        const { claims } = jws;
-        this.#tokenCache.set(
-          token,
-          { auth, key, kid: jws.header.kid, exp: claims.exp!, nbf: claims.nbf, iat: claims.iat },
-          nowMs,
-          this.#options.clockTolerance,
-        );
-      }
-      const binding = this.#binding.check(auth, credential, request);
-      if (binding !== undefined) await binding;
-      this.#verified++;
-      return auth;
+      return this.#settle(this.#acceptSigned(token, jws, runtime, key, credential, request), issuer, scheme);
     } catch (error) {
-      throw this.#recordRejection(error, issuer, credential?.scheme ?? 'Bearer', tokenIssuer);
+      return Promise.reject(this.#recordRejection(error, issuer, scheme, tokenIssuer));
     }
   }
 
-  /** Step 3 for an introspected token: its sender binding (never cached), then it counts as verified. */
-  async #bound(auth: AccessToken<C>, credential: Credential | undefined, request: RequestDescriptor | undefined): Promise<AccessToken<C>> {
-    const binding = this.#binding.check(auth, credential, request);
-    if (binding !== undefined) await binding;
-    this.#verified++;
+  /** A verdict reached synchronously as a settled promise; an asynchronous one with its refusal recorded. */
+  #settle(result: AccessToken<C> | Promise<AccessToken<C>>, issuer: string, scheme: TokenScheme): Promise<AccessToken<C>> {
+    return result instanceof Promise ? this.#recorded(result, issuer, scheme) : Promise.resolve(result);
+  }
+
+  #recorded(result: Promise<AccessToken<C>>, issuer: string, scheme: TokenScheme): Promise<AccessToken<C>> {
+    return result.catch((error: unknown) => {
+      throw this.#recordRejection(error, issuer, scheme);
+    });
+  }
+
+  /** A cache hit that still needs `introspect: 'always'` or `validate`. */
+  async #afterCacheHit(
+    auth: AccessToken<C>,
+    runtime: IssuerRuntime,
+    credential: Credential | undefined,
+    request: RequestDescriptor | undefined,
+  ): Promise<AccessToken<C>> {
+    // The local verdict is cached; whether the server still considers the token active is not.
+    if (runtime.introspect === 'always') await runtime.introspector!.introspect(auth.token);
+    const validate = this.#options.validate;
+    if (validate !== undefined) await this.#runValidate(validate, auth.claims, auth.header);
+    return this.#finish(auth, credential, request);
+  }
+
+  /** The rest of {@link #verifyToken} when the issuer's keys must be fetched first. */
+  async #verifyWithLoadedKeys(
+    token: string,
+    jws: ParsedJws,
+    runtime: IssuerRuntime,
+    alg: string,
+    spec: AlgorithmSpec,
+    credential: Credential | undefined,
+    request: RequestDescriptor | undefined,
+  ): Promise<AccessToken<C>> {
+    const keys = await runtime.keys!.load(jws.header.kid);
+    const key = this.#checkSignature(keys, alg, spec, jws);
+    return this.#acceptSigned(token, jws, runtime, key, credential, request);
+  }
+
+  /**
+   * After the signature: the claims, `introspect: 'always'`, `validate`, the AccessToken and the
+   * cache, then the binding. Throws (unrecorded) when the claims are refused; returns a promise only
+   * when something on the way is asynchronous.
+   */
+  #acceptSigned(
+    token: string,
+    jws: ParsedJws,
+    runtime: IssuerRuntime,
+    key: VerificationKey | undefined,
+    credential: Credential | undefined,
+    request: RequestDescriptor | undefined,
+  ): AccessToken<C> | Promise<AccessToken<C>> {
+    const nowMs = Date.now();
+    checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(nowMs / 1000), this.realm);
+    const validate = this.#options.validate;
+    if (validate === undefined && runtime.introspect !== 'always') {
+      return this.#finish(this.#admit(token, jws, runtime.issuer, key, nowMs), credential, request);
+    }
+    const owned = ownedJws(jws);
+    return (async () => {
+      if (runtime.introspect === 'always') await runtime.introspector!.introspect(token);
+      if (validate !== undefined) await this.#runValidate(validate, owned.claims, owned.header);
+      return this.#finish(this.#admit(token, owned, runtime.issuer, key, nowMs), credential, request);
+    })();
+  }
+
+  #admit(token: string, jws: ParsedJws, issuer: string, key: VerificationKey | undefined, nowMs: number): AccessToken<C> {
+    const cache = this.#tokenCache;
+    const { claims, signature } = jws;
+    // Verified, so the signature came from the issuer's key: its first bytes tell tokens apart.
+    const tag = signature.length >= 4 ? signature.readUInt32LE(0) : signature.length;
+    const ttl = cache === undefined ? 0 : cache.admit(token, claims.exp!, nowMs, this.#options.clockTolerance, tag);
+    const auth = this.#accessToken(token, jws, issuer, ttl > 0);
+    if (ttl > 0) {
+      const entry: CachedToken = { auth, key, kid: jws.header.kid, exp: claims.exp!, nbf: claims.nbf, iat: claims.iat };
+      cache!.set(token, entry, ttl);
+    }
     return auth;
   }
 
+  /** Step 3: the sender binding (never cached); then the token counts as verified. */
+  #finish(auth: AccessToken<C>, credential: Credential | undefined, request: RequestDescriptor | undefined): AccessToken<C> | Promise<AccessToken<C>> {
+    const binding = this.#binding.check(auth, credential, request);
+    if (binding === undefined) {
+      this.#verified++;
+      return auth;
+    }
+    return binding.then(() => {
+      this.#verified++;
+      return auth;
+    });
+  }
+
   /** The introspection path: the response members become the claims of the same {@link AccessToken}. */
-  async #introspected(token: string, runtime: IssuerRuntime, header: JwtHeader | undefined): Promise<AccessToken<C>> {
+  async #introspected(
+    token: string,
+    runtime: IssuerRuntime,
+    header: JwtHeader | undefined,
+    credential: Credential | undefined,
+    request: RequestDescriptor | undefined,
+  ): Promise<AccessToken<C>> {
     const claims = deepFreeze(await runtime.introspector!.introspect(token));
     const validate = this.#options.validate;
     const shownHeader = header ?? OPAQUE_HEADER;
@@ -390,7 +471,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     const aud = claims.aud;
     const exp = claims.exp ?? Math.floor(Date.now() / 1000 + runtime.introspection!.cacheTtlMs / 1000);
     const cnf = claims.cnf;
-    return Object.freeze({
+    const auth: AccessToken<C> = Object.freeze({
       token,
       header: shownHeader,
       claims: claims as unknown as AccessToken<C>['claims'],
@@ -403,6 +484,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       format: header === undefined ? ('opaque' as const) : ('jwt' as const),
       cnf: typeof cnf === 'object' && cnf !== null ? (cnf as Readonly<Record<string, unknown>>) : undefined,
     });
+    return this.#finish(auth, credential, request);
   }
 
   /**
@@ -461,7 +543,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     }
   }
 
-  #accessToken(token: string, jws: ParsedJws, issuer: string): AccessToken<C> {
+  #accessToken(token: string, jws: ParsedJws, issuer: string, cached: boolean): AccessToken<C> {
     // Frozen: with the token cache one object serves every request that carries this token.
     const claims = deepFreeze(jws.claims);
     const aud = claims.aud;
@@ -469,11 +551,29 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
       throw new InvalidTokenError({ reason: 'invalid_claim', description: 'the token cnf claim is not an object', realm: this.realm });
     }
+    const scopes = extractScopes(claims, this.#options.scopeClaims);
+    // Two literals, the same fields: V8 pretenures by allocation site, and the objects that go into
+    // the token cache live long while the others die young (see TokenCache.set).
+    if (cached) {
+      return Object.freeze({
+        token,
+        header: jws.header,
+        claims: claims as unknown as AccessToken<C>['claims'],
+        scopes,
+        subject: claims.sub,
+        clientId: claims.client_id,
+        issuer,
+        audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
+        expiresAt: new Date(claims.exp! * 1000),
+        format: 'jwt' as const,
+        cnf: cnf as Readonly<Record<string, unknown>> | undefined,
+      });
+    }
     return Object.freeze({
       token,
       header: jws.header,
       claims: claims as unknown as AccessToken<C>['claims'],
-      scopes: extractScopes(claims, this.#options.scopeClaims),
+      scopes,
       subject: claims.sub,
       clientId: claims.client_id,
       issuer,
@@ -483,6 +583,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       cnf: cnf as Readonly<Record<string, unknown>> | undefined,
     });
   }
+
 
   #recordRejection(error: unknown, issuer: string | undefined, scheme: TokenScheme | undefined, tokenIssuer?: unknown): AuthError {
     const authError =

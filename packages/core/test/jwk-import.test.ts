@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { importVerificationKey, jwkFingerprint } from '../src/keys/jwk-import.js';
 import { ecJwk, ed25519Jwk, rsaJwk } from './helpers/jwks-server.js';
@@ -111,5 +111,36 @@ describe('jwkFingerprint', () => {
     expect(jwkFingerprint({ ...a, kid: 'other' })).not.toBe(jwkFingerprint(a));
     expect(jwkFingerprint({ ...a, use: 'enc' })).not.toBe(jwkFingerprint(a));
     expect(jwkFingerprint('x')).toBeUndefined();
+  });
+});
+
+describe('importVerificationKey: RSA public exponent (RFC 8017 §3.1)', () => {
+  const n = rsa2048.n!;
+  const withExponent = (value: bigint): JsonWebKey => {
+    let hex = value.toString(16);
+    if (hex.length % 2 === 1) hex = `0${hex}`;
+    return { kty: 'RSA', n, e: Buffer.from(hex, 'hex').toString('base64url'), kid: 'e-test' };
+  };
+
+  it('error flow: e = 1 is skipped, although Node accepts it and a forged signature then verifies', () => {
+    const jwk = withExponent(1n);
+    // What makes e = 1 dangerous: the PKCS#1 v1.5 padding of the input's SHA-256 is a valid signature.
+    const input = Buffer.from('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9');
+    const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(input).digest()]);
+    const modulusBytes = Buffer.from(n, 'base64url').length;
+    const forged = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(modulusBytes - digestInfo.length - 3, 0xff), Buffer.from([0]), digestInfo]);
+    expect(verify('sha256', input, createPublicKey({ key: jwk, format: 'jwk' }), forged)).toBe(true);
+    expect(importVerificationKey(jwk)).toBeUndefined();
+  });
+
+  it('error flow: an even exponent, e = 0, e = 2 and e ≥ n are skipped', () => {
+    const modulus = BigInt(`0x${Buffer.from(n, 'base64url').toString('hex')}`);
+    for (const e of [0n, 2n, 65536n, modulus + 2n]) expect(importVerificationKey(withExponent(e)), `e = ${e}`).toBeUndefined();
+  });
+
+  it('happy flow: e = 3 and e = 65537 are kept', () => {
+    const small = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey.export({ format: 'jwk' });
+    expect(importVerificationKey({ ...small, kid: 'e3' })).toMatchObject({ kid: 'e3', modulusBits: 2048 });
+    expect(importVerificationKey(withExponent(65537n))).toMatchObject({ kid: 'e-test', kty: 'RSA' });
   });
 });

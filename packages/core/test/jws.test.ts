@@ -88,3 +88,58 @@ describe('JWS parsing (RFC 7515)', () => {
     }
   });
 });
+
+describe('JWS parsing: encodings (RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725 §3.7)', () => {
+  const rawSegment = (bytes: number[] | Buffer): string => Buffer.from(bytes).toString('base64url');
+  const header = b64({ alg: 'RS256' });
+
+  it('error flow: a 0xFF byte in a claim is invalid_utf8, not U+FFFD', () => {
+    const payload = Buffer.concat([Buffer.from('{"sub":"a'), Buffer.from([0xff]), Buffer.from('"}')]);
+    expect(Buffer.from(payload).toString('utf8')).toContain('\uFFFD'); // what a lenient decode would read
+    expect(reasonOf(`${header}.${rawSegment(payload)}.c2ln`)).toBe('invalid_utf8');
+  });
+
+  it('error flow: an overlong encoding (C0 AF for "/") in a header member is invalid_utf8', () => {
+    const bad = Buffer.concat([Buffer.from('{"alg":"RS256","kid":"a'), Buffer.from([0xc0, 0xaf]), Buffer.from('b"}')]);
+    expect(reasonOf(`${rawSegment(bad)}.${b64({ iss: 'x' })}.c2ln`)).toBe('invalid_utf8');
+    // A surrogate encoded as UTF-8 (ED A0 80) is not UTF-8 either.
+    const surrogate = Buffer.concat([Buffer.from('{"sub":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    expect(reasonOf(`${header}.${rawSegment(surrogate)}.c2ln`)).toBe('invalid_utf8');
+  });
+
+  it('happy flow: valid UTF-8, a genuine U+FFFD included, is decoded', () => {
+    const parsed = parseJws(token({ alg: 'RS256' }, { sub: 'Łódź \uFFFD 😀' }), undefined);
+    expect(parsed.claims.sub).toBe('Łódź \uFFFD 😀');
+  });
+
+  it('error flow: characters outside ASCII in the token text are malformed_token (Node would read U+0141 as "A")', () => {
+    const good = token({ alg: 'RS256' }, { a: 1 }, 'AAAA');
+    expect(reasonOf(good)).toBe('accepted');
+    expect(Buffer.from('\u0141AAA', 'base64url').equals(Buffer.from('AAAA', 'base64url'))).toBe(true);
+    expect(reasonOf(good.replace(/AAAA$/, '\u0141AAA'))).toBe('malformed_token');
+    expect(reasonOf(good.replace(/AAAA$/, 'AA\u00e9A'))).toBe('malformed_token');
+    expect(reasonOf(good.replace(/AAAA$/, 'AA!A'))).toBe('malformed_token');
+    expect(reasonOf(good.replace(/AAAA$/, 'A=AA'))).toBe('malformed_token');
+  });
+
+  it('happy flow: parseJws hands out signing input and signature that a later parse does not change', () => {
+    const first = parseJws(token({ alg: 'RS256' }, { n: 1 }, 'Zmlyc3Q'), undefined);
+    const input = first.signingInput.toString();
+    parseJws(token({ alg: 'ES256' }, { n: 22222 }, 'c2Vjb25k'), undefined);
+    expect(first.signingInput.toString()).toBe(input);
+    expect(first.signature.toString()).toBe('first');
+  });
+});
+
+describe('JWS parsing: nested JWTs (RFC 7519 §5.2, §7.2 step 8)', () => {
+  it('error flow: cty "JWT" is refused as nested_jwt, whatever its case or an application/ prefix', () => {
+    for (const cty of ['JWT', 'jwt', 'application/JWT', 'Application/jwt']) {
+      expect(reasonOf(token({ alg: 'RS256', cty }, { iss: 'x' })), cty).toBe('nested_jwt');
+    }
+  });
+
+  it('happy flow: a token without cty, or with another content type, is read as a claims set', () => {
+    expect(reasonOf(token({ alg: 'RS256' }, { iss: 'x' }))).toBe('accepted');
+    expect(reasonOf(token({ alg: 'RS256', cty: 'json' }, { iss: 'x' }))).toBe('accepted');
+  });
+});

@@ -100,6 +100,18 @@ describe('verified-token cache', () => {
     expect(verifier.stats().tokenCache.size).toBe(10);
   });
 
+  it('happy flow: a full cache admits a new token on its second sighting, and then serves it', async () => {
+    const verifier = verifierFor({ tokenCache: { max: 2 } });
+    for (const sub of ['a', 'b']) await verifier.verify(issuer.mint({ sub }));
+    expect(verifier.stats().tokenCache).toMatchObject({ hits: 0, misses: 2, size: 2 });
+    const token = issuer.mint({ sub: 'c' });
+    const first = await verifier.verify(token); // seen once: not cached, the cache stays as it was
+    const second = await verifier.verify(token); // seen again: cached now
+    expect(second).not.toBe(first);
+    expect(await verifier.verify(token)).toBe(second);
+    expect(verifier.stats().tokenCache).toMatchObject({ hits: 1, misses: 4, size: 2 });
+  });
+
   it('error flow: bad tokenCache settings are a TypeError naming the option', () => {
     expect(() => verifierFor({ tokenCache: { max: 0 } })).toThrow(/tokenCache\.max/);
     expect(() => verifierFor({ tokenCache: 'yes' as never })).toThrow(/tokenCache/);

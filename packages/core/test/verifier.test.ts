@@ -294,3 +294,35 @@ describe('issuers and keys', () => {
     expect(Date.now() - started).toBeLessThan(300 + 1500);
   });
 });
+
+describe('verify: hardening at the JWT path (issue 14, items 14 and 15)', () => {
+  it('error flow: a validly signed token with cty "JWT" is 401 invalid_token, reason nested_jwt', async () => {
+    const verifier = verifierFor();
+    const error = await refusal(verifier.verify(issuer.mint({}, { header: { cty: 'JWT' } })));
+    expect(error).toBeInstanceOf(InvalidTokenError);
+    expect(error).toMatchObject({ status: 401, code: 'invalid_token', reason: 'nested_jwt' });
+  });
+
+  it('error flow: claims that are not UTF-8 are 401 invalid_token, reason invalid_utf8', async () => {
+    const verifier = verifierFor();
+    const [header, payload, signature] = issuer.mint({ sub: 'x' }).split('.') as [string, string, string];
+    const bytes = Buffer.from(payload, 'base64url');
+    const at = bytes.indexOf('"x"') + 1;
+    bytes[at] = 0xff; // 'x' becomes a lone 0xFF byte
+    const error = await refusal(verifier.verify(`${header}.${bytes.toString('base64url')}.${signature}`));
+    expect(error).toMatchObject({ status: 401, code: 'invalid_token', reason: 'invalid_utf8' });
+  });
+
+  it('error flow: verify never throws synchronously (its JWT path runs without await): a refusal is a rejected promise', async () => {
+    const verifier = verifierFor();
+    const empty = verifier.verify('');
+    expect(empty).toBeInstanceOf(Promise);
+    expect(await refusal(empty)).toBeInstanceOf(CredentialsRequiredError);
+    const notAString = verifier.verify(42 as unknown as string);
+    expect(notAString).toBeInstanceOf(Promise);
+    expect(await refusal(notAString)).toBeInstanceOf(InvalidTokenError);
+    const tampered = verifier.verify(`${issuer.mint()}x`);
+    expect(tampered).toBeInstanceOf(Promise);
+    expect(await refusal(tampered)).toMatchObject({ code: 'invalid_token' });
+  });
+});

@@ -31,7 +31,8 @@ export const CONFIG = QUICK
       memory: { tokens: 1_000_000 },
     };
 
-export const ALGS = ['RS256', 'ES256', 'EdDSA'];
+/** BENCH_ALGS=RS256 measures some algorithms only (for quick comparisons; the report leaves the rest out). */
+export const ALGS = process.env.BENCH_ALGS === undefined ? ['RS256', 'ES256', 'EdDSA'] : process.env.BENCH_ALGS.split(',').map((s) => s.trim());
 
 /** Writes a line to stdout (the lint config keeps console.log out of the code base). */
 export function say(line = '') {

@@ -1,12 +1,18 @@
 /** Signature verification with `node:crypto` on key objects imported once per JWK. */
-import { createHmac, timingSafeEqual, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+import { constants, createHmac, timingSafeEqual, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import { specFitsKey, type AlgorithmSpec } from './algorithms.js';
 import type { VerificationKey } from '../keys/jwk-import.js';
 
 /** Per key object, the `crypto.verify` key argument for each algorithm, built on first use. */
-const verifyInputs = new WeakMap<KeyObject, Map<AlgorithmSpec, VerifyKeyObjectInput>>();
+const verifyInputs = new WeakMap<KeyObject, Map<AlgorithmSpec, VerifyKeyObjectInput | KeyObject>>();
 
-function verifyInput(key: KeyObject, spec: AlgorithmSpec): VerifyKeyObjectInput {
+/** The last answer of verifyInput: an issuer signs most tokens with one key and one algorithm. */
+let lastKey: KeyObject | undefined;
+let lastSpec: AlgorithmSpec | undefined;
+let lastInput: VerifyKeyObjectInput | KeyObject | undefined;
+
+function verifyInput(key: KeyObject, spec: AlgorithmSpec): VerifyKeyObjectInput | KeyObject {
+  if (key === lastKey && spec === lastSpec) return lastInput!;
   let byAlg = verifyInputs.get(key);
   if (byAlg === undefined) {
     byAlg = new Map();
@@ -14,12 +20,22 @@ function verifyInput(key: KeyObject, spec: AlgorithmSpec): VerifyKeyObjectInput 
   }
   let input = byAlg.get(spec);
   if (input === undefined) {
-    input = { key };
-    if (spec.padding !== undefined) input.padding = spec.padding;
-    if (spec.saltLength !== undefined) input.saltLength = spec.saltLength;
-    if (spec.kty === 'EC') input.dsaEncoding = 'ieee-p1363';
+    // PKCS#1 v1.5 is what crypto.verify does with a plain RSA key by default (not with an RSA-PSS one),
+    // and EdDSA takes no option: the bare KeyObject then spares Node reading options on every call.
+    const plainRsa = spec.kty === 'RSA' && spec.padding === constants.RSA_PKCS1_PADDING && key.asymmetricKeyType === 'rsa';
+    if (plainRsa || spec.kty === 'OKP') input = key;
+    else {
+      const options: VerifyKeyObjectInput = { key };
+      if (spec.padding !== undefined) options.padding = spec.padding;
+      if (spec.saltLength !== undefined) options.saltLength = spec.saltLength;
+      if (spec.kty === 'EC') options.dsaEncoding = 'ieee-p1363';
+      input = options;
+    }
     byAlg.set(spec, input);
   }
+  lastKey = key;
+  lastSpec = spec;
+  lastInput = input;
   return input;
 }
 

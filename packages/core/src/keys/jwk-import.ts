@@ -33,7 +33,8 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * Imports one JWK as a {@link VerificationKey}, or returns `undefined` when it is not a usable public
  * signature key: not an object; `kty` other than RSA, EC or OKP; `use` other than `sig`; `key_ops`
  * without `verify`; an unsupported curve (EC: P-256, P-384, P-521; OKP: Ed25519, Ed448); an RSA
- * modulus under 2048 bits; a non-string `kid` or `alg`; an `alg` that does not fit the key; or
+ * modulus under 2048 bits; an RSA public exponent that is even, below 3 or not below the modulus; a
+ * non-string `kid` or `alg`; an `alg` that does not fit the key; or
  * members that do not form a valid key. Private members are ignored: only the public ones are read.
  *
  * @example
@@ -61,7 +62,7 @@ export function importVerificationKey(jwk: unknown): VerificationKey | undefined
     case 'RSA': {
       const n = member('n');
       const e = member('e');
-      if (!isBase64url(n) || !isBase64url(e)) return undefined;
+      if (!isBase64url(n) || !isBase64url(e) || !isUsableRsaExponent(e, n)) return undefined;
       publicJwk = { kty, n, e };
       break;
     }
@@ -120,6 +121,16 @@ export function jwkFingerprint(jwk: unknown): string | undefined {
   });
   const ops = Object.hasOwn(record, 'key_ops') ? JSON.stringify(record['key_ops']) : '';
   return `${parts.join('.')}.${ops}`;
+}
+
+/**
+ * RFC 8017 §3.1: the public exponent is odd and 3 ≤ e < n. Node imports `e = 1` without complaint, and
+ * with it a "signature" that is merely the PKCS#1 v1.5 padding of the token's own hash verifies.
+ */
+function isUsableRsaExponent(e: string, n: string): boolean {
+  const exponent = BigInt(`0x0${Buffer.from(e, 'base64url').toString('hex')}`);
+  const modulus = BigInt(`0x0${Buffer.from(n, 'base64url').toString('hex')}`);
+  return (exponent & 1n) === 1n && exponent >= 3n && exponent < modulus;
 }
 
 function isBase64url(value: unknown): value is string {

@@ -33,3 +33,19 @@ export function isCanonicalCompactJws(token: string, firstDot: number, secondDot
     hasCanonicalTail(token, secondDot + 1, token.length)
   );
 }
+
+/**
+ * The number of bytes the base64url segment `text[start, end)` decodes to, or -1 when it cannot be
+ * canonical: a length of 1 mod 4, or unused low bits set in its last character (RFC 4648 §3.5). The
+ * other characters are not looked at: the caller checks them by decoding (see jwt/jws.ts).
+ */
+export function canonicalDecodedLength(text: string, start: number, end: number): number {
+  const length = end - start;
+  const rest = length & 3;
+  if (rest === 1) return -1;
+  if (rest !== 0) {
+    const last = VALUE[text.charCodeAt(end - 1)] ?? -1;
+    if (last < 0 || (rest === 2 ? last & 0x0f : last & 0x03) !== 0) return -1;
+  }
+  return (length >> 2) * 3 + (rest === 0 ? 0 : rest - 1);
+}

@@ -45,7 +45,8 @@ function headerCount(rawHeaders: readonly string[], lowerName: string): number {
 
 /** The scheme the client used in `Authorization`, for the challenge of a refusal (RFC 9449 §7.2). */
 export function credentialScheme(request: RequestDescriptor, dpop: CredentialOptions['dpop']): TokenScheme | undefined {
-  let value = request.headers.authorization;
+  // Called on the refusal path too, where the request may be anything a caller passed.
+  let value = (request as Partial<RequestDescriptor> | null | undefined)?.headers?.authorization;
   if (Array.isArray(value)) value = value[0];
   if (typeof value !== 'string' || value === '') return undefined;
   const scheme = SCHEME.exec(value)![0].toLowerCase();

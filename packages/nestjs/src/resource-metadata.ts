@@ -20,10 +20,11 @@ interface ExpressAppLike {
 interface FastifyReplyLike {
   code(status: number): FastifyReplyLike;
   headers(values: Record<string, string>): FastifyReplyLike;
-  send(payload?: string): FastifyReplyLike;
+  /** Returns the reply, which is thenable (settled once the answer is written). */
+  send(payload?: string): PromiseLike<unknown>;
 }
 interface FastifyLike {
-  addHook(name: 'onRequest', hook: (request: { method: string; url: string }, reply: FastifyReplyLike) => Promise<unknown>): unknown;
+  addHook(name: 'onRequest', hook: (request: { method: string; url: string }, reply: FastifyReplyLike) => PromiseLike<unknown>): unknown;
 }
 
 function writeNode(res: ServerResponse, answer: MetadataResponse): void {
@@ -53,10 +54,11 @@ export function installResourceMetadata(httpAdapter: AbstractHttpAdapter, metada
   }
   if (type === 'fastify') {
     const fastify = httpAdapter.getInstance<FastifyLike>();
-    // Async, and returning the reply once it answered: Fastify then runs no further step.
-    fastify.addHook('onRequest', async (request, reply) => {
+    // A promise-returning hook that returns the reply once it answered: Fastify then runs no
+    // further step (no body parsing, no route, no guard).
+    fastify.addHook('onRequest', (request, reply) => {
       const answer = metadata.serve({ method: request.method, url: request.url });
-      if (answer === undefined) return undefined;
+      if (answer === undefined) return Promise.resolve(undefined);
       reply.code(answer.status).headers(answer.headers);
       return answer.status === 204 ? reply.send() : reply.send(answer.body);
     });

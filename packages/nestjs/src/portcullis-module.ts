@@ -6,10 +6,12 @@ import {
   Inject,
   Module,
   type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import type { Verifier } from '@portcullis/core';
 import {
   checkAsyncOptions,
@@ -20,6 +22,7 @@ import {
   type PortcullisSettings,
 } from './options.js';
 import { PortcullisGuard } from './portcullis-guard.js';
+import { installResourceMetadata } from './resource-metadata.js';
 import { PORTCULLIS_MODULE_OPTIONS, PORTCULLIS_SETTINGS, PORTCULLIS_VERIFIER } from './tokens.js';
 
 function providers(fromFactory: boolean, global: boolean): Provider[] {
@@ -48,6 +51,10 @@ const EXPORTS = [PORTCULLIS_SETTINGS, PORTCULLIS_VERIFIER, PortcullisGuard];
  * A verifier created from options is closed when the application shuts down (`app.close()`, or a
  * signal with `enableShutdownHooks()`); a verifier you pass stays yours to close.
  *
+ * When the verifier has `resourceMetadata`, the app also answers its RFC 9728 metadata path (GET,
+ * HEAD, the CORS preflight; 405 otherwise) without a token, whatever `global` says: no controller
+ * needs to declare it, and the app's global prefix does not apply to it.
+ *
  * @example
  * ```ts
  * import { Controller, Get, Module } from '@nestjs/common';
@@ -67,11 +74,25 @@ const EXPORTS = [PORTCULLIS_SETTINGS, PORTCULLIS_VERIFIER, PortcullisGuard];
  * ```
  */
 @Module({})
-export class PortcullisModule implements OnApplicationShutdown {
+export class PortcullisModule implements NestModule, OnApplicationShutdown {
   readonly #settings: PortcullisSettings;
+  readonly #adapterHost: HttpAdapterHost;
 
-  constructor(@Inject(PORTCULLIS_SETTINGS) settings: PortcullisSettings) {
+  constructor(@Inject(PORTCULLIS_SETTINGS) settings: PortcullisSettings, @Inject(HttpAdapterHost) adapterHost: HttpAdapterHost) {
     this.#settings = settings;
+    this.#adapterHost = adapterHost;
+  }
+
+  /**
+   * Serves the RFC 9728 metadata, when the verifier has it. Nest calls this while the app is
+   * initialised, after the body parsers and before it registers any route, so the answer comes
+   * ahead of every controller (a catch-all one included) and of the guard.
+   */
+  configure(_consumer: MiddlewareConsumer): void {
+    const metadata = this.#settings.verifier.resourceMetadata;
+    const { httpAdapter } = this.#adapterHost;
+    // No HTTP adapter: an application context or a microservice, with no path to serve.
+    if (metadata !== undefined && httpAdapter !== undefined) installResourceMetadata(httpAdapter, metadata);
   }
 
   /**

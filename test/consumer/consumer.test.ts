@@ -268,7 +268,7 @@ describe('each adapter app over HTTP against the portcullis-issuer CLI', () => {
     const url = `http://127.0.0.1:${app.match[1]!}`;
     const bare = await fetch(`${url}/orders`);
     expect(bare.status).toBe(401);
-    expect(bare.headers.get('www-authenticate')).toBe('Bearer');
+    expect(bare.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     const ok = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ client: 'demo-client', tenant: null });

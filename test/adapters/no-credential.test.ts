@@ -107,11 +107,24 @@ describe('optional mode without a credential: auth is undefined in every adapter
   });
 });
 
-describe('createVerifier is re-exported by every adapter', () => {
-  it('the same function from core, Express, Fastify and Koa', async () => {
-    const fastify = await import('@portcullis/fastify');
-    expect(portcullisExpress.createVerifier).toBe(createVerifier);
-    expect(fastify.createVerifier).toBe(createVerifier);
-    expect(portcullisKoa.createVerifier).toBe(createVerifier);
+describe('createVerifier and the error classes are re-exported by every adapter', () => {
+  const REEXPORTED = [
+    'createVerifier', 'AuthError', 'InvalidRequestError', 'InvalidTokenError', 'CredentialsRequiredError', 'InsufficientScopeError',
+    'KeysUnavailableError', 'IntrospectionUnavailableError', 'InvalidDpopProofError', 'UseDpopNonceError',
+    'ReplayStoreUnavailableError', 'isAuthError', 'createResourceMetadata',
+  ] as const;
+
+  it('the same values from core, Express, Fastify, Koa and NestJS', async () => {
+    const core = await import('@portcullis/core');
+    const adapters: Record<string, Record<string, unknown>> = {
+      express: portcullisExpress,
+      fastify: await import('@portcullis/fastify'),
+      koa: portcullisKoa,
+      nestjs: await import('@portcullis/nestjs'),
+    };
+    expect(core.createVerifier).toBe(createVerifier);
+    for (const [name, adapter] of Object.entries(adapters)) {
+      for (const member of REEXPORTED) expect(adapter[member], `${name}.${member}`).toBe(core[member]);
+    }
   });
 });

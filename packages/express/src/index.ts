@@ -14,6 +14,9 @@ export {
   InsufficientScopeError,
   KeysUnavailableError,
   IntrospectionUnavailableError,
+  InvalidDpopProofError,
+  UseDpopNonceError,
+  ReplayStoreUnavailableError,
   isAuthError,
   createResourceMetadata,
 } from '@portcullis/core';

@@ -14,6 +14,11 @@ export {
   CredentialsRequiredError,
   InsufficientScopeError,
   KeysUnavailableError,
+  IntrospectionUnavailableError,
+  InvalidDpopProofError,
+  UseDpopNonceError,
+  ReplayStoreUnavailableError,
   isAuthError,
+  createResourceMetadata,
 } from '@portcullis/core';
-export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions } from '@portcullis/core';
+export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions } from '@portcullis/core';

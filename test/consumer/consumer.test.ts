@@ -5,15 +5,19 @@
  * a strict `nodenext` TypeScript app per adapter with typed custom claims, run over HTTP against the
  * `portcullis-issuer` CLI of the installed `@portcullis/testing`, and `require()` from CommonJS.
  *
- * Data-driven: every `packages/*` that is not private is packed and required; an adapter gets an app
+ * Data-driven: every `packages/*` that is not private is packed and required; a package gets an app
  * when `fixtures/<folder>/app.ts` exists, with the registry packages its `fixture.json` names. Those
- * and every package's peers are installed at the versions the workspace tests with.
+ * and every package's peers are installed at the versions the workspace tests with. `fixture.json`
+ * may also give `compilerOptions` of that app alone (Nest's decorators: its own tsconfig extending the
+ * shared one) and `check`: `orders` (default; 401/200/403 on /orders and /admin), `mcp` (an MCP server
+ * with its own resource URL) or `redis` (a script against a redis-server the test starts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,10 +38,19 @@ interface Published {
   folder: string;
   manifest: Manifest;
 }
+type Check = 'orders' | 'mcp' | 'redis';
+interface FixtureFile {
+  registry?: string[];
+  compilerOptions?: Record<string, boolean | string>;
+  check?: Check;
+}
 interface Fixture {
   folder: string;
   name: string;
   registry: string[];
+  /** Compiler options of this app alone, on top of the shared strict nodenext ones. */
+  compilerOptions: Record<string, boolean | string> | undefined;
+  check: Check;
 }
 
 const published: Published[] = readdirSync(join(ROOT, 'packages'))
@@ -47,13 +60,19 @@ const published: Published[] = readdirSync(join(ROOT, 'packages'))
 
 const fixtures: Fixture[] = published
   .filter(({ folder }) => existsSync(join(FIXTURES, folder, 'app.ts')))
-  .map(({ folder, manifest }) => ({
-    folder,
-    name: manifest.name,
-    registry: existsSync(join(FIXTURES, folder, 'fixture.json'))
-      ? (JSON.parse(readFileSync(join(FIXTURES, folder, 'fixture.json'), 'utf8')) as { registry: string[] }).registry
-      : [],
-  }));
+  .map(({ folder, manifest }) => {
+    const file: FixtureFile = existsSync(join(FIXTURES, folder, 'fixture.json'))
+      ? (JSON.parse(readFileSync(join(FIXTURES, folder, 'fixture.json'), 'utf8')) as FixtureFile)
+      : {};
+    return { folder, name: manifest.name, registry: file.registry ?? [], compilerOptions: file.compilerOptions, check: file.check ?? 'orders' };
+  });
+
+/** The tsconfig of an app: the shared one, or the app's own (extending it) when it has compiler options. */
+const tsconfigOf = (fixture: Fixture): string => (fixture.compilerOptions === undefined ? 'tsconfig.json' : `tsconfig.${fixture.folder}.json`);
+/** Compiler options as command-line flags (booleans and strings only, as fixture.json allows). */
+const flagsOf = (options: Record<string, boolean | string> = {}): string[] =>
+  Object.entries(options).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, String(value)]));
+const redisServerOnPath = ((process.env.PATH ?? '').split(delimiter)).some((dir) => dir !== '' && existsSync(join(dir, 'redis-server')));
 
 /** npm and pnpm read `npm_config_*` from the environment: give npm a clean one. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -67,9 +86,9 @@ interface Ran {
   stdout: string;
   stderr: string;
 }
-function run(command: string, args: string[], cwd: string, timeout: number): Promise<Ran> {
+function run(command: string, args: string[], cwd: string, timeout: number, env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((done) => {
-    execFile(command, args, { cwd, timeout, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, timeout, env: cleanEnv(env), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       done({ code, stdout, stderr });
     });
@@ -88,9 +107,15 @@ function workspaceVersion(dep: string, folder: string): string | undefined {
 
 const children = new Set<ChildProcess>();
 
-/** Starts a node process and resolves with the first stdout match of `pattern`. */
-function start(args: string[], cwd: string, env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
-  const child = spawn(process.execPath, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a node process (or `command`) and resolves with the first stdout match of `pattern`. */
+function start(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  pattern: RegExp,
+  command: string = process.execPath,
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
+  const child = spawn(command, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
@@ -162,10 +187,7 @@ beforeAll(async () => {
     join(project, 'src', 'require-types.cts'),
     names.map((name, i) => `import p${i} = require(${JSON.stringify(name)});\nvoid p${i};\n`).join(''),
   );
-  writeFileSync(
-    join(project, 'tsconfig.json'),
-    JSON.stringify(
-      {
+  const shared = {
         compilerOptions: {
           target: 'es2022',
           module: 'nodenext',
@@ -180,12 +202,18 @@ beforeAll(async () => {
           rootDir: 'src',
           outDir: 'dist',
         },
-        include: ['src'],
-      },
-      null,
-      2,
-    ),
+  };
+  const own = fixtures.filter((fixture) => fixture.compilerOptions !== undefined);
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({ ...shared, include: ['src'], exclude: own.map((fixture) => `src/${fixture.folder}`) }, null, 2),
   );
+  for (const fixture of own) {
+    writeFileSync(
+      join(project, tsconfigOf(fixture)),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: fixture.compilerOptions, include: [`src/${fixture.folder}`], exclude: [] }, null, 2),
+    );
+  }
   cpSync(join(FIXTURES, 'require.cjs'), join(project, 'require.cjs'));
 }, 300_000);
 
@@ -206,22 +234,30 @@ describe('the packed packages, installed with npm outside the workspace', () => 
   });
 
   it('the strict nodenext app of every adapter type-checks (typed custom claims), and a .cts imports every package with import = require()', async () => {
-    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa']));
-    const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], project, 120_000);
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa', 'nestjs', 'mcp', 'redis']));
+    // The shared config, and each app's own (Nest's decorators), side by side.
+    const configs = [...new Set(['tsconfig.json', ...fixtures.map(tsconfigOf)])];
+    const results = await Promise.all(configs.map((config) => run(process.execPath, [TSC, '-p', config], project, 120_000)));
+    for (const [i, result] of results.entries()) {
+      expect(`${configs[i]!}: ${result.stdout}${result.stderr}`).toBe(`${configs[i]!}: `);
+      expect(result.code).toBe(0);
+    }
+    for (const fixture of fixtures) expect(existsSync(join(project, 'dist', fixture.folder, 'app.js')), fixture.folder).toBe(true);
   }, 150_000);
 
   it('module node16: the ESM apps type-check; a .cts gets TS1471 there and type-checks under node20', async () => {
     const common = ['--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--target', 'es2022', '--module', 'node16', '--moduleResolution', 'node16'];
-    const apps = fixtures.map((f) => join('src', f.folder, 'app.ts'));
-    // Three programs, run side by side.
-    const [esm, cts, node20] = await Promise.all([
+    const apps = fixtures.filter((f) => f.compilerOptions === undefined).map((f) => join('src', f.folder, 'app.ts'));
+    const own = fixtures.filter((f) => f.compilerOptions !== undefined);
+    // Three programs and one per app with its own options, run side by side.
+    const [esm, cts, node20, ...owned] = await Promise.all([
       run(process.execPath, [TSC, ...common, ...apps], project, 120_000),
       run(process.execPath, [TSC, ...common, join('src', 'require-types.cts')], project, 120_000),
       run(process.execPath, [TSC, ...common.slice(0, -4), '--module', 'node20', '--moduleResolution', 'node16', join('src', 'require-types.cts')], project, 120_000),
+      ...own.map((f) => run(process.execPath, [TSC, ...common, ...flagsOf(f.compilerOptions), join('src', f.folder, 'app.ts')], project, 120_000)),
     ]);
     expect(esm.stdout + esm.stderr).toBe('');
+    for (const [i, result] of owned.entries()) expect(`${own[i]!.folder}: ${result.stdout}${result.stderr}`).toBe(`${own[i]!.folder}: `);
     expect(cts.code).not.toBe(0);
     expect(cts.stdout).toContain('TS1471');
     expect(node20.stdout + node20.stderr).toBe('');
@@ -254,16 +290,21 @@ describe('each adapter app over HTTP against the portcullis-issuer CLI', () => {
     tokenEndpoint = line('Token endpoint');
     audience = line('Audience');
     expect(issuerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    token = await mint('orders:read', audience);
+  }, 30_000);
+
+  /** A token from the CLI's token endpoint: client credentials, `scope`, and RFC 8707 `resource` as its `aud`. */
+  async function mint(scope: string, resource: string): Promise<string> {
     const response = await fetch(tokenEndpoint, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read', resource: audience }).toString(),
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }).toString(),
     });
     expect(response.status).toBe(200);
-    token = ((await response.json()) as { access_token: string }).access_token;
-  }, 30_000);
+    return ((await response.json()) as { access_token: string }).access_token;
+  }
 
-  it.each(fixtures.map((f) => [f.folder] as const))('%s: 401 without a token, 200 with one, 403 without the scope', async (folder) => {
+  it.each(fixtures.filter((f) => f.check === 'orders').map((f) => [f.folder] as const))('%s: 401 without a token, 200 with one, 403 without the scope', async (folder) => {
     const app = await start([join('dist', folder, 'app.js')], project, { PORTCULLIS_ISSUER: issuerUrl, PORTCULLIS_AUDIENCE: audience }, /listening (\d+)/);
     const url = `http://127.0.0.1:${app.match[1]!}`;
     const bare = await fetch(`${url}/orders`);
@@ -277,5 +318,83 @@ describe('each adapter app over HTTP against the portcullis-issuer CLI', () => {
     expect(forbidden.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect(forbidden.headers.get('www-authenticate')).toContain('scope="admin"');
     app.child.kill('SIGTERM');
+  }, 30_000);
+
+  it.runIf(fixtures.some((f) => f.check === 'mcp'))(
+    'mcp: 401 with resource_metadata, the metadata served, 200 initialize and tools/call with a token for its /mcp URL, 401 for another audience, 403 without the scope',
+    async () => {
+      const app = await start([join('dist', 'mcp', 'app.js')], project, { PORTCULLIS_ISSUER: issuerUrl }, /listening (\d+)/);
+      const origin = `http://127.0.0.1:${app.match[1]!}`;
+      const resource = `${origin}/mcp`;
+      const metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
+      const rpc = (body: unknown, bearer?: string): Promise<Response> =>
+        fetch(resource, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+          },
+          body: JSON.stringify(body),
+        });
+      const initialize = {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'consumer-test', version: '1.0.0' } },
+      };
+
+      const bare = await rpc(initialize);
+      expect(bare.status).toBe(401);
+      expect(bare.headers.get('www-authenticate')).toContain(`resource_metadata="${metadataUrl}"`);
+
+      const metadata = await fetch(metadataUrl);
+      expect(metadata.status).toBe(200);
+      expect(await metadata.json()).toMatchObject({ resource, authorization_servers: [expect.stringContaining(issuerUrl)], scopes_supported: ['orders:read'] });
+
+      const mcpToken = await mint('orders:read', resource);
+      const ok = await rpc(initialize, mcpToken);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('"serverInfo":{"name":"orders","version":"1.0.0"}');
+      const called = await rpc({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: { greeting: 'hello' } } }, mcpToken);
+      expect(called.status).toBe(200);
+      expect(await called.text()).toContain('hello, demo-client of no tenant');
+
+      // The token minted for the CLI's default audience is not for this server.
+      const elsewhere = await rpc(initialize, token);
+      expect(elsewhere.status).toBe(401);
+      expect(elsewhere.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      const forbidden = await rpc(initialize, await mint('orders:write', resource));
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+      expect(forbidden.headers.get('www-authenticate')).toContain(`resource_metadata="${metadataUrl}"`);
+      app.child.kill('SIGTERM');
+    },
+    30_000,
+  );
+});
+
+// redis-server is on PATH here and in CI (where its absence fails the test rather than skipping it).
+describe.runIf(fixtures.some((f) => f.check === 'redis') && (redisServerOnPath || process.env.CI !== undefined))('the redis app against a real redis-server', () => {
+  it('the packed RedisReplayStore over a node-redis client: add → true, the same key again → false', async () => {
+    const port = await new Promise<number>((done, fail) => {
+      // redis-server cannot pick port 0 itself: a throwaway listener picks a free one.
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => (typeof address === 'object' && address !== null ? done(address.port) : fail(new Error('no port'))));
+      });
+    });
+    const server = await start(
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'],
+      project,
+      {},
+      /Ready to accept connections/,
+      'redis-server',
+    );
+    const result = await run(process.execPath, [join('dist', 'redis', 'app.js')], project, 20_000, { REDIS_URL: `redis://127.0.0.1:${port}` });
+    server.child.kill('SIGTERM');
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ first: true, second: false });
+    expect(result.code).toBe(0);
   }, 30_000);
 });

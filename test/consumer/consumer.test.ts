@@ -8,9 +8,12 @@
  * Data-driven: every `packages/*` that is not private is packed and required; a package gets an app
  * when `fixtures/<folder>/app.ts` exists, with the registry packages its `fixture.json` names. Those
  * and every package's peers are installed at the versions the workspace tests with. `fixture.json`
- * may also give `compilerOptions` of that app alone (Nest's decorators: its own tsconfig extending the
- * shared one) and `check`: `orders` (default; 401/200/403 on /orders and /admin), `mcp` (an MCP server
- * with its own resource URL) or `redis` (a script against a redis-server the test starts).
+ * may also give `compilerOptions` of that app alone (Nest's decorators): such an app is its own
+ * program, with its own tsconfig extending the shared one; `{}` only makes it its own program (the
+ * MCP app's `req.auth` is the SDK's type, which @portcullis/express's declaration on Express's
+ * `Request`, from the express app in the shared program, would replace). And `check`: `orders`
+ * (default: 401/200/403 on /orders and /admin), `mcp` (an MCP server whose resource is its own /mcp
+ * URL) or `redis` (a script against a redis-server the test starts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -134,6 +134,11 @@ function start(
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    // e.g. no redis-server on the PATH in CI: a failure, not an uncaught 'error' event.
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       fail(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));

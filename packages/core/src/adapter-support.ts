@@ -3,12 +3,12 @@
  * request descriptor from Node's request, a verifier from options or an existing one, scope
  * requirements checked once at declaration, and the response for an {@link AuthError}.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AuthError, ErrorBody } from './errors.js';
 import type { VerifierOptions } from './options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
-import { ResourceMetadata, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
+import { ResourceMetadata, type MetadataResponse, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import { normalizeScopeList } from './scopes.js';
 import type { JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
 import { createVerifier, type Verifier } from './verifier.js';
@@ -187,4 +187,44 @@ export function resolveResourceMetadata(
     throw new TypeError(`Portcullis: ${caller}() needs a verifier, resource metadata or resourceMetadata options`);
   }
   return new ResourceMetadata(source, {}, 'resourceMetadata');
+}
+
+/** The media type of every refusal's JSON body. */
+export const ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Writes the answer to an {@link AuthError} with Node's own response methods: status, headers (the
+ * challenge, `Retry-After`, `Cache-Control`), the JSON body and its length. Adapters on Node's
+ * `ServerResponse` (Express 4 and 5, MCP servers, NestJS on Express) use it so that they all send the
+ * same bytes, with none of a framework's ETag or freshness logic.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isAuthError(err)) writeErrorResponse(res, err); else throw err; }
+ * ```
+ */
+export function writeErrorResponse(res: ServerResponse, error: AuthError): void {
+  const { status, headers, body } = errorResponse(error);
+  const payload = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', ERROR_CONTENT_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.end(payload);
+}
+
+/**
+ * Writes an RFC 9728 metadata answer (from `verifier.resourceMetadata.serve(request)`) with Node's own
+ * response methods. Node drops the body of a HEAD answer by itself and keeps its `Content-Length`.
+ *
+ * @example
+ * ```ts
+ * const answer = verifier.resourceMetadata?.serve({ method: req.method, url: req.url });
+ * if (answer !== undefined) writeMetadataResponse(res, answer);
+ * ```
+ */
+export function writeMetadataResponse(res: ServerResponse, answer: MetadataResponse): void {
+  res.statusCode = answer.status;
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.end(answer.body);
 }

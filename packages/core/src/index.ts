@@ -48,6 +48,9 @@ export {
   resolveAdapterOptions,
   scopeRequirement,
   errorResponse,
+  writeErrorResponse,
+  writeMetadataResponse,
+  ERROR_CONTENT_TYPE,
   ADAPTER_OPTION_KEYS,
   resolveResourceMetadata,
 } from './adapter-support.js';

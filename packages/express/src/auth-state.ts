@@ -3,7 +3,7 @@
  * where an {@link AuthError} becomes an answer (or is handed to the app's error handlers).
  */
 import type { NextFunction, Request, Response } from 'express';
-import { errorResponse, isAuthError, type Verifier } from '@portcullis/core';
+import { isAuthError, writeErrorResponse, type Verifier } from '@portcullis/core';
 
 /**
  * An Express middleware that fits any route, app or router, on Express 5 and 4. Generic so that
@@ -44,22 +44,6 @@ export function getAuthState(req: Request): AuthState | undefined {
   return (req as RequestWithState)[AUTH_STATE];
 }
 
-const CONTENT_TYPE = 'application/json; charset=utf-8';
-
-/**
- * Writes core's answer with Node's own response methods, so that Express 4 and 5 send the same bytes
- * (no ETag or freshness logic from `res.send`).
- */
-function respond(res: Response, error: Parameters<typeof errorResponse>[0]): void {
-  const { status, headers, body } = errorResponse(error);
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', CONTENT_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.end(payload);
-}
-
 /**
  * Ends a refused request: an AuthError is answered (or passed on with `errors: 'pass'`); anything else
  * is a bug and takes Express's normal error path. Never throws.
@@ -70,7 +54,7 @@ export function refuse(error: unknown, res: Response, next: NextFunction, pass: 
     return;
   }
   try {
-    respond(res, error);
+    writeErrorResponse(res, error);
   } catch (writeError) {
     next(writeError);
   }

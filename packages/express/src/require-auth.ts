@@ -6,13 +6,14 @@ import {
   describeRequest,
   resolveAdapterOptions,
   resolveVerifier,
+  writeMetadataResponse,
   type AccessToken,
   type JwtClaims,
   type Verifier,
   type VerifierOptions,
 } from '@portcullis/core';
 import { refuse, setAuthState, type AuthState, type Middleware } from './auth-state.js';
-import { requestTarget, writeMetadata } from './resource-metadata.js';
+import { requestTarget } from './resource-metadata.js';
 
 declare global {
   // Express's own types merge into this global namespace (Express 4 and 5 alike).
@@ -126,7 +127,7 @@ export function requireAuth<C extends object = JwtClaims>(
     // RFC 9728: the metadata is how a client learns where to get a token, so it needs none.
     const answer = metadata?.serve({ method: req.method, url: requestTarget(req) });
     if (answer !== undefined) {
-      writeMetadata(res, answer);
+      writeMetadataResponse(res, answer);
       return;
     }
     void authenticate(req, res, next);

@@ -4,20 +4,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import {
   resolveResourceMetadata,
-  type MetadataResponse,
+  writeMetadataResponse,
   type ResourceMetadata,
   type ResourceMetadataOptions,
   type Verifier,
 } from '@portcullis/core';
 import type { Middleware } from './auth-state.js';
 
-/** Writes core's metadata answer with Node's own methods, so Express 4 and 5 send the same bytes. */
-export function writeMetadata(res: Response, answer: MetadataResponse): void {
-  res.statusCode = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  // Node drops the body of a HEAD answer by itself.
-  res.end(answer.body);
-}
 
 /** The path the metadata is matched against: the full one, even inside a mounted router. */
 export function requestTarget(req: Request): string {
@@ -41,7 +34,7 @@ export function resourceMetadataHandler(source: Verifier<object> | ResourceMetad
   const handler = function portcullisResourceMetadata(req: Request, res: Response, next: NextFunction): void {
     const answer = metadata.serve({ method: req.method, url: requestTarget(req) });
     if (answer === undefined) next();
-    else writeMetadata(res, answer);
+    else writeMetadataResponse(res, answer);
   };
   return handler as Middleware;
 }

@@ -7,17 +7,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
   describeRequest,
-  errorResponse,
   isAuthError,
   rejectUnknownKeys,
   resolveAdapterOptions,
   resolveResourceMetadata,
   resolveVerifier,
   scopeRequirement,
+  writeErrorResponse,
+  writeMetadataResponse,
   type AccessToken,
-  type AuthError,
   type JwtClaims,
-  type MetadataResponse,
   type ResourceMetadata,
   type ResourceMetadataOptions,
   type Verifier,
@@ -70,7 +69,6 @@ export interface McpAuthMiddleware<C extends object = JwtClaims> extends McpMidd
 }
 
 const ACCESS_TOKEN = Symbol('portcullis.mcp.access-token');
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The full Portcullis {@link AccessToken} behind `req.auth` (header, claims typed by your
@@ -86,22 +84,6 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function getAccessToken<C extends object = JwtClaims>(req: IncomingMessage): AccessToken<C> | undefined {
   return (req as IncomingMessage & { [ACCESS_TOKEN]?: AccessToken<C> })[ACCESS_TOKEN];
-}
-
-function writeMetadata(res: ServerResponse, answer: MetadataResponse): void {
-  res.statusCode = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  res.end(answer.body);
-}
-
-function writeError(res: ServerResponse, error: AuthError): void {
-  const { status, headers, body } = errorResponse(error);
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', JSON_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.end(payload);
 }
 
 const targetOf = (req: McpRequest): string => req.originalUrl ?? req.url ?? '/';
@@ -121,7 +103,7 @@ export function resourceMetadataHandler(source: Verifier<object> | ResourceMetad
   return function portcullisMcpResourceMetadata(req, res, next) {
     const answer = metadata.serve({ method: req.method, url: targetOf(req) });
     if (answer === undefined) next();
-    else writeMetadata(res, answer);
+    else writeMetadataResponse(res, answer);
   };
 }
 
@@ -182,7 +164,7 @@ export function requireMcpAuth<C extends object = JwtClaims>(
       if (requirement !== undefined) verifier.checkScopes(auth, requirement);
     } catch (error) {
       if (!isAuthError(error) || pass || res.headersSent) next(error);
-      else writeError(res, error);
+      else writeErrorResponse(res, error);
       return;
     }
     (req as McpRequest & { [ACCESS_TOKEN]?: AccessToken<C> })[ACCESS_TOKEN] = auth;
@@ -194,7 +176,7 @@ export function requireMcpAuth<C extends object = JwtClaims>(
     // RFC 9728: the metadata is how a client learns where to get a token, so it needs none.
     const answer = metadata.serve({ method: req.method, url: targetOf(req) });
     if (answer !== undefined) {
-      writeMetadata(res, answer);
+      writeMetadataResponse(res, answer);
       return;
     }
     void authenticate(req, res, next).catch(next);

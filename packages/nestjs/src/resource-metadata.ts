@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { AbstractHttpAdapter } from '@nestjs/core';
-import type { MetadataResponse, ResourceMetadata } from '@portcullis/core';
+import { writeMetadataResponse, type ResourceMetadata } from '@portcullis/core';
 
 /** What is read of an Express app (no Express types: the package does not depend on it). */
 interface ExpressAppLike {
@@ -27,13 +27,6 @@ interface FastifyLike {
   addHook(name: 'onRequest', hook: (request: { method: string; url: string }, reply: FastifyReplyLike) => PromiseLike<unknown>): unknown;
 }
 
-function writeNode(res: ServerResponse, answer: MetadataResponse): void {
-  res.statusCode = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  // Node drops the body of a HEAD answer by itself, and keeps its Content-Length.
-  res.end(answer.body);
-}
-
 /**
  * Installs the metadata answer on the platform's server, ahead of every route: an Express
  * middleware, or a Fastify `onRequest` hook (so that a body sent with a POST is never parsed, and
@@ -48,7 +41,7 @@ export function installResourceMetadata(httpAdapter: AbstractHttpAdapter, metada
     app.use(function portcullisResourceMetadata(req, res, next) {
       const answer = metadata.serve({ method: req.method, url: req.originalUrl ?? req.url });
       if (answer === undefined) next();
-      else writeNode(res, answer);
+      else writeMetadataResponse(res, answer);
     });
     return;
   }

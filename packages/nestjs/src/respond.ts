@@ -5,9 +5,7 @@
  * write it, so the bytes are theirs.
  */
 import { ServerResponse } from 'node:http';
-import { errorResponse, type AuthError } from '@portcullis/core';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
+import { ERROR_CONTENT_TYPE, errorResponse, writeErrorResponse, type AuthError } from '@portcullis/core';
 
 /** What the guard needs of a Fastify reply (no Fastify types: the package does not depend on it). */
 interface ReplyLike {
@@ -36,21 +34,11 @@ function isReply(response: unknown): response is ReplyLike {
   );
 }
 
-function writeNode(res: ServerResponse, error: AuthError): void {
-  const { status, headers, body } = errorResponse(error);
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', JSON_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.end(payload);
-}
-
 function writeReply(reply: ReplyLike, error: AuthError): void {
   const { status, headers, body } = errorResponse(error);
   reply.code(status);
   for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-  reply.type(JSON_TYPE).send(JSON.stringify(body));
+  reply.type(ERROR_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
 /**
@@ -65,7 +53,7 @@ export function respondWithAuthError(response: unknown, error: AuthError): boole
   }
   if (isServerResponse(response)) {
     if (response.headersSent) return false;
-    writeNode(response, error);
+    writeErrorResponse(response, error);
     return true;
   }
   return false;

@@ -166,7 +166,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       dpop: options.dpop.mode,
     };
     this.#binding = new SenderBinding(options.dpop, options.mtls, options.realm, (event) => {
-      if (this.listenerCount('replay_store_failed') > 0) this.emit('replay_store_failed', event);
+      if (this.listenerCount('replay_store_failed') > 0) this.#emitSafely('replay_store_failed', event);
     });
     const mode = options.dpop.mode;
     const offered: readonly TokenScheme[] = Object.freeze(mode === 'required' ? ['DPoP'] : mode === 'disabled' ? ['Bearer'] : ['Bearer', 'DPoP']);
@@ -584,7 +584,6 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     });
   }
 
-
   #recordRejection(error: unknown, issuer: string | undefined, scheme: TokenScheme | undefined, tokenIssuer?: unknown): AuthError {
     const authError =
       error instanceof AuthError
@@ -598,9 +597,18 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     if (this.listenerCount('token_rejected') > 0) {
       const event: TokenRejectedEvent = { code: authError.code, reason: authError.reason, status: authError.status, issuer };
       if (authError.reason === 'invalid_issuer') event.tokenIssuer = reportedIssuer(tokenIssuer);
-      this.emit('token_rejected', event);
+      this.#emitSafely('token_rejected', event);
     }
     return authError;
+  }
+
+  /** A throwing listener must not turn a refusal into a 500 (or a synchronous throw): it becomes a process warning. */
+  #emitSafely<K extends 'token_rejected' | 'replay_store_failed'>(event: K, payload: VerifierEvents[K][0]): void {
+    try {
+      (this.emit as (name: string, value: unknown) => boolean)(event, payload);
+    } catch (listenerError) {
+      process.emitWarning(listenerError instanceof Error ? listenerError : new Error(`a ${event} listener threw`));
+    }
   }
 
   stats(): VerifierStats {

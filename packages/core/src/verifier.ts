@@ -171,9 +171,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     const mode = options.dpop.mode;
     const offered: readonly TokenScheme[] = Object.freeze(mode === 'required' ? ['DPoP'] : mode === 'disabled' ? ['Bearer'] : ['Bearer', 'DPoP']);
     const context = (scheme: TokenScheme | undefined): ChallengeContext =>
-      // A refusal answers in the scheme the client used (RFC 9449 §7.2), or the one accepted scheme.
+      // A refusal answers in the scheme the client used (RFC 9449 §7.2), or the one accepted scheme;
+      // with no credential, none (formatChallenges offers every accepted scheme, or the first for an error code).
       Object.freeze({
-        scheme: scheme !== undefined && offered.includes(scheme) ? scheme : offered[0],
+        scheme: scheme === undefined ? undefined : offered.includes(scheme) ? scheme : offered[0],
         offered,
         dpopAlgs: options.dpop.algs,
         resourceMetadata: options.resourceMetadata?.url,

@@ -189,7 +189,11 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     const key = introspectionCacheKey(endpoint, this.#options.clientId, token);
     const pending = this.#inFlight.get(key);
     // Each request gets its own refusal: the verifier stamps the challenge of that request's scheme on it.
-    if (pending !== undefined) return pending.catch((error: unknown) => Promise.reject(error instanceof AuthError ? ownCopy(error) : error));
+    if (pending !== undefined) {
+      return pending.catch((error: unknown) => {
+        throw error instanceof AuthError ? ownCopy(error) : error;
+      });
+    }
     const run = this.#lookup(key, endpoint, token, deadline).finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, run);
     return run;

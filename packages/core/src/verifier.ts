@@ -504,7 +504,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       const keys = this.#issuers.get(entry.auth.issuer)?.keys?.peek(entry.kid);
       valid = keys !== undefined && keys.includes(entry.key);
     }
-    if (!valid) this.#tokenCache!.delete(token);
+    if (!valid) this.#tokenCache!.evict(token);
     return valid;
   }
 

@@ -141,9 +141,13 @@ export class TokenCache {
     this.#lru.set(keyOf(token), entry, { ttl: ttlMs });
   }
 
-  delete(token: string): void {
+  /** Drops the entry {@link get} just returned, which no longer holds: that lookup counts as a miss. */
+  evict(token: string): void {
     const key = keyOf(token);
-    if (this.#lru.peek(key)?.auth.token === token) this.#lru.delete(key);
+    if (this.#lru.peek(key)?.auth.token !== token) return;
+    this.#lru.delete(key);
+    this.hits--;
+    this.misses++;
   }
 
   get size(): number {

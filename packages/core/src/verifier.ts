@@ -166,14 +166,15 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       dpop: options.dpop.mode,
     };
     this.#binding = new SenderBinding(options.dpop, options.mtls, options.realm, (event) => {
-      if (this.listenerCount('replay_store_failed') > 0) this.emit('replay_store_failed', event);
+      if (this.listenerCount('replay_store_failed') > 0) this.#emitSafely('replay_store_failed', event);
     });
     const mode = options.dpop.mode;
     const offered: readonly TokenScheme[] = Object.freeze(mode === 'required' ? ['DPoP'] : mode === 'disabled' ? ['Bearer'] : ['Bearer', 'DPoP']);
     const context = (scheme: TokenScheme | undefined): ChallengeContext =>
-      // A refusal answers in the scheme the client used (RFC 9449 §7.2), or the one accepted scheme.
+      // A refusal answers in the scheme the client used (RFC 9449 §7.2), or the one accepted scheme;
+      // with no credential, none (formatChallenges offers every accepted scheme, or the first for an error code).
       Object.freeze({
-        scheme: scheme !== undefined && offered.includes(scheme) ? scheme : offered[0],
+        scheme: scheme === undefined ? undefined : offered.includes(scheme) ? scheme : offered[0],
         offered,
         dpopAlgs: options.dpop.algs,
         resourceMetadata: options.resourceMetadata?.url,
@@ -503,7 +504,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       const keys = this.#issuers.get(entry.auth.issuer)?.keys?.peek(entry.kid);
       valid = keys !== undefined && keys.includes(entry.key);
     }
-    if (!valid) this.#tokenCache!.delete(token);
+    if (!valid) this.#tokenCache!.evict(token);
     return valid;
   }
 
@@ -584,7 +585,6 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     });
   }
 
-
   #recordRejection(error: unknown, issuer: string | undefined, scheme: TokenScheme | undefined, tokenIssuer?: unknown): AuthError {
     const authError =
       error instanceof AuthError
@@ -598,9 +598,18 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     if (this.listenerCount('token_rejected') > 0) {
       const event: TokenRejectedEvent = { code: authError.code, reason: authError.reason, status: authError.status, issuer };
       if (authError.reason === 'invalid_issuer') event.tokenIssuer = reportedIssuer(tokenIssuer);
-      this.emit('token_rejected', event);
+      this.#emitSafely('token_rejected', event);
     }
     return authError;
+  }
+
+  /** A throwing listener must not turn a refusal into a 500 (or a synchronous throw): it becomes a process warning. */
+  #emitSafely<K extends 'token_rejected' | 'replay_store_failed'>(event: K, payload: VerifierEvents[K][0]): void {
+    try {
+      (this.emit as (name: string, value: unknown) => boolean)(event, payload);
+    } catch (listenerError) {
+      process.emitWarning(listenerError instanceof Error ? listenerError : new Error(`a ${event} listener threw`));
+    }
   }
 
   stats(): VerifierStats {

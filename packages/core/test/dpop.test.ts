@@ -246,6 +246,17 @@ describe('modes and bare challenges (RFC 9449 §7.1)', () => {
     await expect(verifier.verify(dpopRequest(token, proofFor(token)))).resolves.toBeDefined();
   });
 
+  it("'required': verify(token) with a bare string refuses an unbound bearer token (dpop_required), as verify(request) does", async () => {
+    const verifier = verifierFor({ dpop: { mode: 'required' } });
+    const error = await refusal(verifier.verify(issuer.mint({ scope: 'orders:read' })));
+    expect(error).toBeInstanceOf(InvalidTokenError);
+    expect(error.reason).toBe('dpop_required');
+    expect(error.headers['WWW-Authenticate']).toMatch(/^DPoP error="invalid_token"/);
+    expect(verifier.stats()).toMatchObject({ verified: 0, rejected: 1, rejectedByReason: { dpop_required: 1 } });
+    // A bound token keeps its own reason: it is refused because its binding needs the request.
+    expect((await refusal(verifier.verify(bound()))).reason).toBe('binding_unverifiable');
+  });
+
   it("'disabled': the DPoP scheme is another scheme (a bare Bearer 401)", async () => {
     const token = bound();
     const error = await refusal(verifierFor({ dpop: { mode: 'disabled' } }).verify(dpopRequest(token, proofFor(token))));

@@ -212,6 +212,26 @@ describe('error flow: the response', () => {
     expect((await refusal(verifier.verify(issuer.mintOpaque({}, { lifetime: -60 })))).reason).toBe('token_inactive');
   });
 
+  it('two requests sharing one in-flight introspection each get their own refusal, challenged in their own scheme', async () => {
+    const verifier = verifierFor({ cacheTtl: 0 });
+    const token = 'FOEtUHwg0das9PhsasVmgMGbZn7nWSgL';
+    const key = createDpopKey();
+    const proof = createDpopProof({ key, htm: 'GET', htu: 'http://api.example.com/orders', accessToken: token });
+    const asBearer = verifier.verify({ method: 'GET', url: '/orders', headers: { host: 'api.example.com', authorization: `Bearer ${token}` } });
+    const asDpop = verifier.verify({ method: 'GET', url: '/orders', headers: { host: 'api.example.com', authorization: `DPoP ${token}`, dpop: proof } });
+    const [bearerError, dpopError] = await Promise.all([refusal(asBearer), refusal(asDpop)]);
+    expect(issuer.stats.introspectionRequests).toBe(1);
+    expect(bearerError).not.toBe(dpopError);
+    expect(bearerError).toBeInstanceOf(InvalidTokenError);
+    expect(dpopError).toBeInstanceOf(InvalidTokenError);
+    expect([bearerError.reason, dpopError.reason]).toEqual(['token_inactive', 'token_inactive']);
+    expect(dpopError.message).toBe(bearerError.message);
+    expect(dpopError.message).not.toBe('');
+    expect(bearerError.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
+    expect(dpopError.headers['WWW-Authenticate']).toMatch(/^DPoP error="invalid_token"/);
+    expect(verifier.stats()).toMatchObject({ rejected: 2, rejectedByReason: { token_inactive: 2 } });
+  });
+
   it('a compact JWS with an unknown iss is refused with no introspection request', async () => {
     const error = await refusal(verifierFor().verify(issuer.mint({ iss: 'https://attacker.example.com' })));
     expect(error.reason).toBe('invalid_issuer');

@@ -54,6 +54,8 @@ describe('verified-token cache', () => {
     vi.setSystemTime(Date.now() + 61_000);
     expect(await reasonOf(verifier.verify(token))).toBe('expired');
     expect(verifier.stats().tokenCache.size).toBe(0);
+    // The entry found but no longer good is a miss: the token took the full path.
+    expect(verifier.stats().tokenCache).toMatchObject({ hits: 0, misses: 2 });
   });
 
   it('error flow: a cached token whose key left the JWKS is refused once the key set is refreshed', async () => {

@@ -313,6 +313,34 @@ describe('verify: hardening at the JWT path (issue 14, items 14 and 15)', () => 
     expect(error).toMatchObject({ status: 401, code: 'invalid_token', reason: 'invalid_utf8' });
   });
 
+  it('error flow: a throwing token_rejected listener neither breaks the refusal nor throws synchronously; it becomes a process warning', async () => {
+    const verifier = verifierFor();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      verifier.on('token_rejected', () => {
+        throw new Error('listener bug');
+      });
+      const sync = verifier.verify(`${issuer.mint()}x`); // refused on the synchronous path
+      expect(sync).toBeInstanceOf(Promise);
+      expect(await refusal(sync)).toMatchObject({ status: 401, code: 'invalid_token' });
+      issuer.setJwksMode('down');
+      const fresh = verifierFor({ jwks: { timeout: 500 } });
+      fresh.on('token_rejected', () => {
+        throw new Error('listener bug');
+      });
+      expect(await refusal(fresh.verify(issuer.mint()))).toMatchObject({ status: 503, reason: 'keys_unavailable' }); // asynchronous path
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.message === 'listener bug')).toHaveLength(2);
+      expect(verifier.stats().rejected).toBe(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('error flow: verify never throws synchronously (its JWT path runs without await): a refusal is a rejected promise', async () => {
     const verifier = verifierFor();
     const empty = verifier.verify('');

@@ -65,15 +65,17 @@ export class SenderBinding {
    */
   check(auth: AccessToken<object>, credential: Credential | undefined, request: RequestDescriptor | undefined): Promise<void> | undefined {
     const cnf = auth.cnf;
-    if (cnf === undefined && credential?.scheme !== 'DPoP') return undefined;
-    const jkt = cnf?.jkt;
-    const x5t = cnf?.['x5t#S256'];
     if (credential === undefined || request === undefined) {
-      if (jkt !== undefined || x5t !== undefined) {
+      if (cnf?.jkt !== undefined || cnf?.['x5t#S256'] !== undefined) {
         refuseToken('binding_unverifiable', 'a sender-constrained token needs the request it came with', this.#realm);
       }
+      // A bare string is a bearer token: 'required' refuses it here as it refuses the Bearer scheme.
+      if (this.#dpop.mode === 'required') refuseToken('dpop_required', 'this resource requires a DPoP-bound token', this.#realm);
       return undefined;
     }
+    if (cnf === undefined && credential.scheme !== 'DPoP') return undefined;
+    const jkt = cnf?.jkt;
+    const x5t = cnf?.['x5t#S256'];
     if (credential.scheme === 'Bearer' && jkt !== undefined) {
       // RFC 9449 §7.2: a DPoP-bound token presented as a bearer token is refused, whatever the mode.
       refuseToken('dpop_bound_token_as_bearer', 'a DPoP-bound token must be sent with the DPoP scheme', this.#realm);

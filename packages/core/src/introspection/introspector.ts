@@ -106,6 +106,14 @@ class Unavailable extends Error {
   }
 }
 
+/** A copy of a refusal shared by the requests of one in-flight call, for one of them; no challenge stamped yet. */
+function ownCopy(error: AuthError): AuthError {
+  // Descriptors, not Object.assign: message, stack and cause are not enumerable.
+  const copy = Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as AuthError;
+  copy.challenge = undefined;
+  return copy;
+}
+
 /** Largest introspection response accepted, in bytes. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -180,7 +188,12 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     }
     const key = introspectionCacheKey(endpoint, this.#options.clientId, token);
     const pending = this.#inFlight.get(key);
-    if (pending !== undefined) return pending;
+    // Each request gets its own refusal: the verifier stamps the challenge of that request's scheme on it.
+    if (pending !== undefined) {
+      return pending.catch((error: unknown) => {
+        throw error instanceof AuthError ? ownCopy(error) : error;
+      });
+    }
     const run = this.#lookup(key, endpoint, token, deadline).finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, run);
     return run;

@@ -4,7 +4,7 @@
  * `DPoP` scheme of RFC 9449 §7.1 with its one `DPoP` proof header (§4.1).
  */
 import type { TokenScheme } from '../challenge.js';
-import { CredentialsRequiredError, InvalidDpopProofError, InvalidRequestError, type RejectReason } from '../errors.js';
+import { InvalidDpopProofError, InvalidRequestError, type RejectReason } from '../errors.js';
 import type { RequestDescriptor } from '../types.js';
 
 export interface CredentialOptions {
@@ -176,11 +176,4 @@ export function readCredential(request: RequestDescriptor, options: CredentialOp
   if (token === undefined) return undefined;
   if (!B64TOKEN.test(token)) badRequest('malformed_authorization', 'the access token parameter is malformed', options.realm);
   return { token, scheme: 'Bearer', proof: undefined };
-}
-
-/** Like {@link extractCredential}, but a missing credential is a {@link CredentialsRequiredError}. */
-export function requireCredential(request: RequestDescriptor, options: CredentialOptions): string {
-  const token = extractCredential(request, options);
-  if (token === undefined) throw new CredentialsRequiredError(options.realm);
-  return token;
 }

@@ -257,6 +257,35 @@ export class InsufficientScopeError extends AuthError {
   }
 }
 
+/** What a 503 is made from besides its reason and description. */
+interface UnavailableInit {
+  retryAfter: number;
+  cause?: unknown;
+  realm?: string | undefined;
+}
+
+/**
+ * Base of the 503 answers: something Portcullis needs to judge the credential (keys, introspection, the
+ * replay store) cannot be had, so the credential was not judged: `Retry-After`, and no challenge.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ServiceUnavailableError) metrics.unavailable.inc({ code: err.code });
+ * ```
+ */
+export abstract class ServiceUnavailableError extends AuthError {
+  readonly status = 503 as const;
+  /** Seconds the client should wait before retrying. */
+  readonly retryAfter: number;
+  protected constructor(reason: RejectReason, description: string, init: UnavailableInit) {
+    super({ reason, description, realm: init.realm, cause: init.cause });
+    this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
+  }
+  get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfter), 'Cache-Control': 'no-store' };
+  }
+}
+
 /**
  * 503: the issuer's signing keys could not be obtained and no usable cached key exists. The answer
  * carries `Retry-After` and no challenge: the client's credential was not judged.
@@ -266,22 +295,10 @@ export class InsufficientScopeError extends AuthError {
  * verifier.on('keys_unavailable', (e) => log.error(e, 'JWKS unreachable'));
  * ```
  */
-export class KeysUnavailableError extends AuthError {
+export class KeysUnavailableError extends ServiceUnavailableError {
   readonly code = 'keys_unavailable' as const;
-  readonly status = 503 as const;
-  /** Seconds the client should wait before retrying. */
-  readonly retryAfter: number;
-  constructor(init: { retryAfter: number; cause?: unknown; realm?: string | undefined }) {
-    super({
-      reason: 'keys_unavailable',
-      description: 'the signing keys are temporarily unavailable',
-      realm: init.realm,
-      cause: init.cause,
-    });
-    this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
-  }
-  get headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfter), 'Cache-Control': 'no-store' };
+  constructor(init: UnavailableInit) {
+    super('keys_unavailable', 'the signing keys are temporarily unavailable', init);
   }
 }
 
@@ -295,22 +312,10 @@ export class KeysUnavailableError extends AuthError {
  * verifier.on('introspection_failed', (e) => log.error({ issuer: e.issuer, kind: e.kind }, 'introspection down'));
  * ```
  */
-export class IntrospectionUnavailableError extends AuthError {
+export class IntrospectionUnavailableError extends ServiceUnavailableError {
   readonly code = 'introspection_unavailable' as const;
-  readonly status = 503 as const;
-  /** Seconds the client should wait before retrying. */
-  readonly retryAfter: number;
-  constructor(init: { retryAfter: number; cause?: unknown; realm?: string | undefined }) {
-    super({
-      reason: 'introspection_unavailable',
-      description: 'the token cannot be checked at the moment',
-      realm: init.realm,
-      cause: init.cause,
-    });
-    this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
-  }
-  get headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfter), 'Cache-Control': 'no-store' };
+  constructor(init: UnavailableInit) {
+    super('introspection_unavailable', 'the token cannot be checked at the moment', init);
   }
 }
 
@@ -363,16 +368,10 @@ export class UseDpopNonceError extends AuthError {
  * verifier.on('replay_store_failed', (e) => log.error({ kind: e.kind }, 'replay store down'));
  * ```
  */
-export class ReplayStoreUnavailableError extends AuthError {
+export class ReplayStoreUnavailableError extends ServiceUnavailableError {
   readonly code = 'replay_store_unavailable' as const;
-  readonly status = 503 as const;
-  readonly retryAfter: number;
-  constructor(init: { retryAfter: number; cause?: unknown; realm?: string | undefined }) {
-    super({ reason: 'replay_store_unavailable', description: 'the DPoP replay store is temporarily unavailable', realm: init.realm, cause: init.cause });
-    this.retryAfter = Math.max(1, Math.ceil(init.retryAfter));
-  }
-  get headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfter), 'Cache-Control': 'no-store' };
+  constructor(init: UnavailableInit) {
+    super('replay_store_unavailable', 'the DPoP replay store is temporarily unavailable', init);
   }
 }
 

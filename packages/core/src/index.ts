@@ -4,6 +4,7 @@ export {
   InvalidTokenError,
   CredentialsRequiredError,
   InsufficientScopeError,
+  ServiceUnavailableError,
   KeysUnavailableError,
   IntrospectionUnavailableError,
   InvalidDpopProofError,

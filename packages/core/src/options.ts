@@ -319,9 +319,9 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   if (maxTokenLength < 16) fail('maxTokenLength', 'must be at least 16');
   const requiredClaims = options.requiredClaims === undefined ? [] : stringList(options.requiredClaims, 'requiredClaims');
   const extraScopeClaims = options.scopeClaims === undefined ? [] : stringList(options.scopeClaims, 'scopeClaims');
-  if (options.jwks !== undefined && (typeof options.jwks !== 'object' || options.jwks === null)) fail('jwks', 'must be an object');
-  const tokenCache = options.tokenCache ?? {};
-  if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null)) fail('tokenCache', 'must be false or an object');
+  if (options.jwks !== undefined && (typeof options.jwks !== 'object' || options.jwks === null || Array.isArray(options.jwks))) fail('jwks', 'must be an object');
+  const tokenCache = options.tokenCache === undefined ? {} : options.tokenCache;
+  if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null || Array.isArray(tokenCache))) fail('tokenCache', 'must be false or an object');
   // Checked here, once, so that a wrong cache setting fails at construction rather than on the first fetch.
   resolveJwksCacheOptions(options.jwks);
   const bearerMethods: BearerMethod[] = ['header'];

@@ -20,6 +20,17 @@ describe('unknown option names', () => {
     expect(() => createVerifier(options as never)).toThrow(message);
   });
 
+  it.each([
+    ['dpop', null],
+    ['dpop', []],
+    ['mtls', null],
+    ['tokenCache', null],
+    ['tokenCache', []],
+    ['jwks', []],
+  ])('error flow: option "%s" given %j is a TypeError naming it', (name, value) => {
+    expect(() => createVerifier({ ...base, [name]: value } as never)).toThrow(new RegExp(`option "${name}" must be`));
+  });
+
   it('error flow: a key like no known one lists the known options instead of guessing', () => {
     expect(() => createVerifier({ ...base, zzzzzzzzzz: 1 } as never)).toThrow(/option "zzzzzzzzzz" is not a known option; known options: issuer, audience/);
   });

@@ -106,8 +106,8 @@ function resolveNonce(value: DpopOptions['nonce']): DpopNonces | undefined {
 
 /** Validates the `dpop` option. Throws a `TypeError` naming the first wrong one. */
 export function resolveDpopOptions(value: DpopOptions | undefined): ResolvedDpop {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) fail('dpop', 'must be an object');
   const options: DpopOptions = value ?? {};
-  if (typeof options !== 'object' || options === null) fail('dpop', 'must be an object');
   rejectUnknownKeys(options, DPOP_OPTION_KEYS, 'dpop');
   const mode = options.mode ?? 'allowed';
   if (mode !== 'allowed' && mode !== 'required' && mode !== 'disabled') {

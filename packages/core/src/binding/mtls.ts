@@ -43,7 +43,7 @@ const MAX_HEADER_LENGTH = 16 * 1024;
 /** Validates the `mtls` option. */
 export function resolveMtlsOptions(value: MtlsOptions | undefined): ResolvedMtls {
   if (value === undefined) return { header: undefined, format: 'rfc9440' };
-  if (typeof value !== 'object' || value === null) throw new TypeError('Portcullis: option "mtls" must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('Portcullis: option "mtls" must be an object');
   rejectUnknownKeys(value, MTLS_OPTION_KEYS, 'mtls');
   const { certificateHeader, certificateHeaderFormat } = value;
   if (certificateHeader !== undefined && (typeof certificateHeader !== 'string' || !HEADER_NAME.test(certificateHeader))) {

@@ -20,12 +20,8 @@ import {
 import { ADAPTERS, type AppTls, type RunningApp } from './apps.js';
 import { REALM } from './table.js';
 import { DPOP_ROWS, type DpopApp, type DpopContext, type DpopRequest, type DpopRow } from './table-dpop.js';
+import { expectIdenticalRefusals, type Answer, type AnswersByRow } from './identical.js';
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 let issuer: FakeIssuer;
 let ca: TestCertificateAuthority;
@@ -34,7 +30,7 @@ let key: DpopKey;
 let client: TestCertificate;
 let otherClient: TestCertificate;
 const verifiers = new Map<DpopApp, Verifier>();
-const answers = new Map<string, Map<string, Answer>>();
+const answers: AnswersByRow = new Map();
 
 function send(url: string, method: string, path: string, request: DpopRequest): Promise<Answer> {
   const target = new URL(path, url);
@@ -145,18 +141,6 @@ describe('every adapter answers sender-constrained requests alike', () => {
   });
 
   it('refusals are byte-identical across adapters: status, challenge, DPoP-Nonce presence, content type and body', () => {
-    expect(answers.size).toBe(DPOP_ROWS.length);
-    for (const [name, byAdapter] of answers) {
-      expect(byAdapter.size, name).toBe(ADAPTERS.length);
-      const [first, ...rest] = [...byAdapter.values()];
-      if (first!.status < 400) continue;
-      for (const other of rest) {
-        expect(other.status, name).toBe(first!.status);
-        expect(other.headers['www-authenticate'], name).toBe(first!.headers['www-authenticate']);
-        expect(other.headers['content-type'], name).toBe(first!.headers['content-type']);
-        expect(other.headers['dpop-nonce'] !== undefined, name).toBe(first!.headers['dpop-nonce'] !== undefined);
-        expect(other.body, name).toBe(first!.body);
-      }
-    }
+    expectIdenticalRefusals(answers, DPOP_ROWS.length, ADAPTERS.length, ['dpop-nonce']);
   });
 });

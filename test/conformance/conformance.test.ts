@@ -6,14 +6,10 @@ import { ADAPTERS, type RunningApp } from './apps.js';
 import { REALM, ROWS as JWT_ROWS, type Issuers, type Row } from './table.js';
 import { registerMetadataConformance } from './table-metadata.js';
 import { INTROSPECTING_CLIENT, OPAQUE_ROWS } from './table-opaque.js';
+import { expectIdenticalRefusals, type Answer, type AnswersByRow } from './identical.js';
 
 const ROWS: readonly Row[] = [...JWT_ROWS, ...OPAQUE_ROWS];
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 function send(url: string, row: Row, token: string | undefined): Promise<Answer> {
   const target = new URL(row.path, url);
@@ -43,7 +39,7 @@ function challengeParams(value: string): Record<string, string> {
 let issuers: Issuers;
 let verifier: Verifier;
 /** Answers recorded per row, per adapter: compared across adapters at the end. */
-const answers = new Map<string, Map<string, Answer>>();
+const answers: AnswersByRow = new Map();
 
 beforeAll(async () => {
   const good = await startFakeIssuer();
@@ -132,19 +128,7 @@ describe('every adapter answers alike', () => {
   });
 
   it('refusals are byte-identical across adapters: status, challenge, Retry-After presence, content type and body', () => {
-    expect(answers.size).toBe(ROWS.length);
-    for (const [name, byAdapter] of answers) {
-      expect(byAdapter.size, name).toBe(ADAPTERS.length);
-      const [first, ...rest] = [...byAdapter.values()];
-      if (first!.status < 400) continue;
-      for (const other of rest) {
-        expect(other.status, name).toBe(first!.status);
-        expect(other.headers['www-authenticate'], name).toBe(first!.headers['www-authenticate']);
-        expect(other.headers['content-type'], name).toBe(first!.headers['content-type']);
-        expect(other.headers['retry-after'] !== undefined, name).toBe(first!.headers['retry-after'] !== undefined);
-        expect(other.body, name).toBe(first!.body);
-      }
-    }
+    expectIdenticalRefusals(answers, ROWS.length, ADAPTERS.length, ['retry-after']);
   });
 });
 

@@ -7,7 +7,8 @@
 // verified locally (an issuer configured with `introspection` introspects its JWTs too).
 //
 // argv = [framework: 'express' | 'fastify']; env: ISSUER_URL, JWT_ISSUER, JWKS_URI, AUDIENCE, REDIS_URL,
-// INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET, PUBLIC_URL. Prints one JSON line `{ "port": n }`
+// INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET, PUBLIC_URL, STORE_TIMEOUT (ms).
+// GET /stats (unprotected) answers the verifier's introspection stats, for the test's failure messages. Prints one JSON line `{ "port": n }`
 // once listening; exits on SIGTERM.
 import process from 'node:process';
 import { createVerifier } from '@portcullis/core';
@@ -33,7 +34,7 @@ const redis = createClient({
 redis.on('error', () => {});
 await redis.connect();
 
-const storeOptions = { keyPrefix: 'orders-api:', timeout: 300 };
+const storeOptions = { keyPrefix: 'orders-api:', timeout: Number(env('STORE_TIMEOUT')) };
 const verifier = createVerifier({
   issuer: [
     { issuer: env('JWT_ISSUER'), jwksUri: env('JWKS_URI') },
@@ -56,6 +57,7 @@ let close;
 if (framework === 'express') {
   const app = express();
   app.get('/orders', requireAuth(verifier), (req, res) => res.json(answer(req.auth)));
+  app.get('/stats', (_req, res) => res.json(verifier.stats().introspection));
   // An error that reaches here is a bug of the adapter or core: make it visible as a 500.
   app.use((_error, _req, res, _next) => res.status(500).json({ error: 'internal' }));
   const server = app.listen(0, '127.0.0.1');
@@ -69,6 +71,7 @@ if (framework === 'express') {
   const app = Fastify();
   await app.register(portcullis, { verifier });
   app.get('/orders', async (request) => answer(request.auth));
+  app.get('/stats', { config: { auth: false } }, async () => verifier.stats().introspection);
   await app.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ port: app.server.address().port })}\n`);
   close = () => app.close();

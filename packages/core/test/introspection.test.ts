@@ -371,6 +371,57 @@ describe('caching', () => {
     expect(seen[0]!.ttlMs).toBeGreaterThan(25_000);
   });
 
+  it('the answer waits for the store to take the entry, so another instance sharing the store finds it', async () => {
+    const inner = new MemoryIntrospectionCache();
+    let stored = false;
+    const store: IntrospectionCacheStore = {
+      get: (key) => inner.get(key),
+      // A store that takes 50 ms to acknowledge a write, like a remote one under load.
+      set: async (key, value, ttlMs) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await inner.set(key, value, ttlMs);
+        stored = true;
+      },
+    };
+    const token = issuer.mintOpaque({ scope: 'orders:read' });
+    await verifierFor({ cacheStore: store }).verify(token);
+    expect(stored).toBe(true);
+    // A second verifier (another instance) over the same store: answered from it, no second request.
+    await expect(verifierFor({ cacheStore: store }).verify(token)).resolves.toMatchObject({ format: 'opaque' });
+    expect(issuer.stats.introspectionRequests).toBe(1);
+  });
+
+  it('when the store failed the get, the answer does not also wait for its set', async () => {
+    let sets = 0;
+    const store: IntrospectionCacheStore = {
+      get: () => Promise.reject(new Error('redis down')),
+      set: () => {
+        sets++;
+        return new Promise(() => undefined);
+      },
+    };
+    const verifier = verifierFor({ cacheStore: store, timeout: 5_000 });
+    const started = performance.now();
+    await expect(verifier.verify(issuer.mintOpaque())).resolves.toMatchObject({ format: 'opaque' });
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(sets).toBe(1);
+  });
+
+  it('a store whose set throws synchronously costs only the cache entry', async () => {
+    const inner = new MemoryIntrospectionCache();
+    const store: IntrospectionCacheStore = {
+      get: (key) => inner.get(key),
+      set: () => {
+        throw new Error('not connected');
+      },
+    };
+    const verifier = verifierFor({ cacheStore: store });
+    const events: IntrospectionCacheFailedEvent[] = [];
+    verifier.on('introspection_cache_failed', (event) => events.push(event));
+    await expect(verifier.verify(issuer.mintOpaque())).resolves.toMatchObject({ format: 'opaque' });
+    expect(events.map((e) => e.operation)).toEqual(['set']);
+  });
+
   it('a store that rejects falls through to the server and emits introspection_cache_failed without the token', async () => {
     const store: IntrospectionCacheStore = {
       get: () => Promise.reject(new Error('redis down')),

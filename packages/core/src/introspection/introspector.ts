@@ -116,6 +116,8 @@ function ownCopy(error: AuthError): AuthError {
 
 /** Largest introspection response accepted, in bytes. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/** What `#cacheGet` answers when the store rejected or timed out (a miss is `undefined`). */
+const STORE_FAILED = Symbol('store failed');
 
 function withTimeout<T>(promise: Promise<T>, ms: number, store: unknown): Promise<T> {
   // The built-in memory store answers at once: no timer needed to bound it.
@@ -200,10 +202,11 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
   }
 
   async #lookup(key: string, endpoint: string, token: string, deadline: number): Promise<JwtClaims> {
-    const cached = this.#options.cacheTtlMs > 0 ? await this.#cacheGet(key, deadline) : undefined;
+    const useCache = this.#options.cacheTtlMs > 0;
+    const cached = useCache ? await this.#cacheGet(key, deadline) : undefined;
     // A store that answered late (or not at all) does not eat the server's share: the call gets a full timeout.
     if (performance.now() > deadline - this.#options.timeout / 2) deadline = performance.now() + this.#options.timeout;
-    if (cached !== undefined) {
+    if (cached !== undefined && cached !== STORE_FAILED) {
       this.#stats.cacheHits++;
       // Expiry and every other rule are checked again on each hit: the store is not trusted to expire.
       return checkIntrospectionResponse(cached, this.#init.rules, Math.floor(Date.now() / 1000), this.#init.realm);
@@ -228,7 +231,12 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
       }
       this.#stats.active++;
       this.#completed(endpoint, deadline, true);
-      this.#cacheSet(key, claims, nowMs);
+      if (useCache) {
+        // Awaited, so that once this instance has answered, every instance sharing the store finds the entry.
+        // Not when the store just failed this lookup's get: an outage would then cost each miss two timeouts.
+        const stored = this.#cacheSet(key, claims, nowMs);
+        if (cached !== STORE_FAILED) await stored;
+      }
       return claims;
     } catch (error) {
       if (error instanceof AuthError) throw error;
@@ -313,13 +321,14 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     return members as Record<string, unknown>;
   }
 
-  async #cacheGet(key: string, deadline: number): Promise<Record<string, unknown> | undefined> {
+  /** The cached members, `undefined` for a miss, or `STORE_FAILED` when the store rejected or timed out. */
+  async #cacheGet(key: string, deadline: number): Promise<Record<string, unknown> | undefined | typeof STORE_FAILED> {
     let text: string | undefined;
     try {
       text = await withTimeout(this.#options.cacheStore.get(key), deadline - performance.now(), this.#options.cacheStore);
     } catch (error) {
       this.#cacheFailed('get', error);
-      return undefined;
+      return STORE_FAILED;
     }
     if (typeof text !== 'string') return undefined;
     try {
@@ -331,13 +340,21 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     }
   }
 
-  #cacheSet(key: string, claims: JwtClaims, nowMs: number): void {
+  /** Stores the entry; settles (never rejects) once the store took it, failed, or its timeout passed. */
+  #cacheSet(key: string, claims: JwtClaims, nowMs: number): Promise<void> {
     const exp = claims.exp;
     const ttl = Math.min(this.#options.cacheTtlMs, exp === undefined ? Infinity : exp * 1000 - nowMs);
-    if (!(ttl >= 1)) return;
-    // Not awaited: the answer is ready; the store has until the timeout to take it.
-    withTimeout(this.#options.cacheStore.set(key, JSON.stringify(claims), Math.floor(ttl)), this.#options.timeout, this.#options.cacheStore).catch((error: unknown) =>
-      this.#cacheFailed('set', error),
+    if (!(ttl >= 1)) return Promise.resolve();
+    let setting: Promise<void>;
+    try {
+      setting = this.#options.cacheStore.set(key, JSON.stringify(claims), Math.floor(ttl));
+    } catch (error) {
+      this.#cacheFailed('set', error);
+      return Promise.resolve();
+    }
+    return withTimeout(setting, this.#options.timeout, this.#options.cacheStore).then(
+      () => undefined,
+      (error: unknown) => this.#cacheFailed('set', error),
     );
   }
 

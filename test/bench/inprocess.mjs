@@ -192,6 +192,7 @@ async function buildCases(alg) {
     c.wallSamples = [];
     c.shares = [];
     c.others = [];
+    c.pairedRatios = [];
     try {
       await c.fn(c.tokens[0]);
       if (!(await rejects(c.rejectFn ?? c.fn, c.rejectInput ?? tamper(c.tokens[0])))) c.error = 'accepted a tampered token';
@@ -216,6 +217,26 @@ const onlyCases = process.env.BENCH_CASES?.split(',').map((id) => id.trim());
 const runnable = all.filter((c) => c.error === undefined && (onlyCases === undefined || onlyCases.includes(c.id)));
 for (const c of all.filter((x) => x.error !== undefined)) say(`  in-process: ${c.alg} ${c.id} skipped: ${c.error}`);
 
+const rawByAlg = new Map(runnable.filter((c) => c.id === 'raw').map((c) => [c.alg, c]));
+
+/** One measured slice of a case; its rates go to the case's samples. Returns ops per CPU-second. */
+async function slice(c) {
+  const busyBefore = cpuBusySeconds(0);
+  const cpu0 = process.cpuUsage();
+  const { ops, wallMs } = await c.loop(c.fn, c.tokens, c.state, sliceMs);
+  const cpu = process.cpuUsage(cpu0);
+  const busyAfter = cpuBusySeconds(0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  if (pinned && busyBefore !== undefined) c.others.push((busyAfter - busyBefore - cpuMs / 1000) / (wallMs / 1000));
+  // Per CPU-second of this process (pinned to one CPU): what one otherwise idle core would do. The
+  // machine may be shared, so wall-clock rates are kept too, with the share of the CPU the process got.
+  const rate = ops / (cpuMs / 1000);
+  c.samples.push(rate);
+  c.wallSamples.push(ops / (wallMs / 1000));
+  c.shares.push(cpuMs / wallMs);
+  return rate;
+}
+
 // Warm-up round, not counted: JIT and caches settle before anything is recorded.
 for (const c of runnable) await c.loop(c.fn, c.tokens, c.state, warmupMs);
 // Token cache hits and misses over the measured rounds, for the cases that show them.
@@ -224,18 +245,13 @@ for (let round = 0; round < rounds; round++) {
   const offset = (round * 7) % runnable.length;
   const order = [...runnable.slice(offset), ...runnable.slice(0, offset)];
   for (const c of order) {
-    const busyBefore = cpuBusySeconds(0);
-    const cpu0 = process.cpuUsage();
-    const { ops, wallMs } = await c.loop(c.fn, c.tokens, c.state, sliceMs);
-    const cpu = process.cpuUsage(cpu0);
-    const busyAfter = cpuBusySeconds(0);
-    const cpuMs = (cpu.user + cpu.system) / 1000;
-    if (pinned && busyBefore !== undefined) c.others.push((busyAfter - busyBefore - cpuMs / 1000) / (wallMs / 1000));
-    // Per CPU-second of this process (pinned to one CPU): what one otherwise idle core would do. The
-    // machine may be shared, so wall-clock rates are kept too, with the share of the CPU the process got.
-    c.samples.push(ops / (cpuMs / 1000));
-    c.wallSamples.push(ops / (wallMs / 1000));
-    c.shares.push(cpuMs / wallMs);
+    // Paired: the raw case of the same algorithm runs right before each other case, and the case's
+    // ratio is taken against that slice. A virtual machine's speed drifts by several per cent from
+    // second to second; two adjacent slices see the same drift, so the ratio does not.
+    const raw = c.id === 'raw' ? undefined : rawByAlg.get(c.alg);
+    const rawOps = raw === undefined ? undefined : await slice(raw);
+    const ops = await slice(c);
+    if (rawOps !== undefined) c.pairedRatios.push(ops / rawOps);
   }
   say(`  in-process round ${round + 1}/${rounds} done`);
 }
@@ -247,6 +263,9 @@ const results = all.filter((c) => onlyCases === undefined || onlyCases.includes(
   distinctTokens: c.tokens.length,
   error: c.error,
   opsPerSec: c.error === undefined ? median(c.samples) : NaN,
+  // Median of the per-slice ratios to the raw slice just before (see the round loop); raw itself has none.
+  pairedRatio: c.error === undefined && c.pairedRatios.length > 0 ? median(c.pairedRatios) : undefined,
+  pairedSpreadPct: c.error === undefined && c.pairedRatios.length > 0 ? spread(c.pairedRatios) : undefined,
   spreadPct: c.error === undefined ? spread(c.samples) : NaN,
   wallOpsPerSec: c.error === undefined ? median(c.wallSamples) : NaN,
   cpuShare: c.error === undefined ? median(c.shares) : NaN,

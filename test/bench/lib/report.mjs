@@ -14,6 +14,8 @@ function table(header, rows) {
 
 const INPROCESS_ROWS = [
   ['raw', 'raw `crypto.verify` (the limit: KeyObject imported once, token already split and decoded)'],
+  ['floor', 'hand-rolled floor: split, base64url-decode, `JSON.parse` the payload, `crypto.verify`; synchronous, no checks at all'],
+  ['floor-await', 'the same floor behind one `await` (the least an async API adds)'],
   ['portcullis-distinct', '**Portcullis** core, distinct tokens, default options (token cache on and full; hits below)'],
   ['portcullis-distinct-nocache', '**Portcullis** core, distinct tokens, `tokenCache: false`'],
   ['portcullis-repeated', '**Portcullis** core, repeated token (token cache hit)'],

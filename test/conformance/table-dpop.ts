@@ -153,6 +153,28 @@ export const DPOP_ROWS: readonly DpopRow[] = [
       const nonce = await c.nonce(token);
       return dpop('/protected', { token: () => token, proof: { nonce } })(c);
     },
+    // RFC 9449 §8.2: a successful answer carries the current nonce, so the client never waits for a 401.
+    expect: { status: 200, auth: true, nonceHeader: true },
+  },
+  {
+    name: 'nonce: a 403 for a missing scope also carries the current nonce (the token was accepted)',
+    app: 'nonce',
+    path: '/read-write',
+    build: async (c) => {
+      const token = bound(c.issuer, c.key);
+      const nonce = await c.nonce(token);
+      return dpop('/read-write', { token: () => token, proof: { nonce } })(c);
+    },
+    expect: { status: 403, scheme: 'DPoP', error: 'insufficient_scope', scope: 'orders:read orders:write', nonceHeader: true },
+  },
+  {
+    name: 'nonce: a bearer token on the nonce app gets no DPoP-Nonce (nonces are for DPoP requests)',
+    app: 'nonce',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' });
+      return { token, headers: [['Authorization', `Bearer ${token}`]] };
+    },
     expect: { status: 200, auth: true },
   },
   { name: 'nonce: a forged nonce gets use_dpop_nonce', app: 'nonce', path: '/protected', build: dpop('/protected', { proof: { nonce: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), expect: { status: 401, scheme: 'DPoP', error: 'use_dpop_nonce', nonceHeader: true } },

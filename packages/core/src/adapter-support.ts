@@ -48,6 +48,21 @@ function peerCertificate(socket: Partial<TLSSocket>): Uint8Array | undefined {
   return raw !== undefined && raw.length > 0 ? raw : undefined;
 }
 
+/**
+ * Sets the headers of {@link Verifier.responseHeaders} on Node's response (Express's `res`), unless it
+ * was already sent.
+ *
+ * @example
+ * ```ts
+ * const headers = verifier.responseHeaders?.(auth);
+ * if (headers !== undefined) setResponseHeaders(res, headers);
+ * ```
+ */
+export function setResponseHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
+  if (res.headersSent) return;
+  for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+}
+
 /** True for a verifier made by `createVerifier` (or anything shaped like one). */
 export function isVerifier(value: unknown): value is Verifier<object> {
   return (

@@ -51,6 +51,7 @@ export {
   errorResponse,
   writeErrorResponse,
   writeMetadataResponse,
+  setResponseHeaders,
   ERROR_CONTENT_TYPE,
   ADAPTER_OPTION_KEYS,
   resolveResourceMetadata,

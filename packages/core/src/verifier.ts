@@ -122,6 +122,20 @@ export interface Verifier<C extends object = JwtClaims> {
    * `CredentialsRequiredError` (401) when there is no token (a scoped route in optional mode).
    */
   checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void;
+  /**
+   * For adapters: the headers to add to the successful answer of a request this verifier accepted,
+   * or undefined when there are none (the usual case). With `dpop.nonce`, a request with a DPoP-bound
+   * token gets the current `DPoP-Nonce` (RFC 9449 §8.2), so that its client moves to a new nonce
+   * before the old one expires instead of after a 401. Optional, so that an object of your own that
+   * implements the rest still fits the adapters.
+   *
+   * @example
+   * ```ts
+   * const auth = await verifier.authenticate(describeRequest(req));
+   * for (const [name, value] of Object.entries(verifier.responseHeaders?.(auth) ?? {})) res.setHeader(name, value);
+   * ```
+   */
+  responseHeaders?(token: AccessToken<C> | undefined): Readonly<Record<string, string>> | undefined;
   /** The configured realm, for challenges an adapter builds. */
   readonly realm: string | undefined;
   /**
@@ -274,6 +288,13 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       return Promise.reject(this.#recordRejection(error, undefined, credentialScheme(request, this.#options.dpop.mode)));
     }
     return this.#verifyToken(credential.token, credential, request);
+  }
+
+  responseHeaders(token: AccessToken<C> | undefined): Readonly<Record<string, string>> | undefined {
+    const { nonces, mode } = this.#options.dpop;
+    // A token with cnf.jkt passes only in the DPoP scheme: its request was a DPoP one.
+    if (nonces === undefined || mode === 'disabled' || token?.cnf?.jkt === undefined) return undefined;
+    return nonces.successHeaders();
   }
 
   checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void {

@@ -383,6 +383,36 @@ describe('server-provided nonces (RFC 9449 §8)', () => {
     expect(stale.headers['DPoP-Nonce']).not.toBe(nonce);
   });
 
+  it('responseHeaders: a DPoP-bound token\'s answer carries the current nonce, good for the next proof; it rotates with the slot', async () => {
+    const verifier = verifierFor({ dpop: { nonce: { lifetime: 30 } } });
+    const token = bound();
+    const nonce = (await refusal(verifier.verify(dpopRequest(token, proofFor(token))))).headers['DPoP-Nonce']!;
+    const auth = await verifier.verify(dpopRequest(token, proofFor(token, { nonce })));
+    const headers = verifier.responseHeaders!(auth);
+    expect(headers).toEqual({ 'DPoP-Nonce': nonce });
+    // Made once per slot, not per request.
+    expect(verifier.responseHeaders!(auth)).toBe(headers);
+    await expect(verifier.verify(dpopRequest(token, proofFor(token, { nonce: headers!['DPoP-Nonce']! })))).resolves.toBeDefined();
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    const next = verifier.responseHeaders!(auth)!['DPoP-Nonce']!;
+    expect(next).not.toBe(nonce);
+    // The new one is accepted, and so is the old one still, for one more slot.
+    await expect(verifier.verify(dpopRequest(token, proofFor(token, { nonce: next })))).resolves.toBeDefined();
+    await expect(verifier.verify(dpopRequest(token, proofFor(token, { nonce })))).resolves.toBeDefined();
+  });
+
+  it('responseHeaders: nothing for a bearer token, nothing without dpop.nonce, nothing without a token', async () => {
+    const withNonce = verifierFor({ dpop: { nonce: true } });
+    const bearer = await withNonce.verify(issuer.mint({ scope: 'orders:read' }));
+    expect(withNonce.responseHeaders!(bearer)).toBeUndefined();
+    expect(withNonce.responseHeaders!(undefined)).toBeUndefined();
+    const plain = verifierFor({});
+    const token = bound();
+    const auth = await plain.verify(dpopRequest(token, proofFor(token)));
+    expect(auth.cnf?.jkt).toBeDefined();
+    expect(plain.responseHeaders!(auth)).toBeUndefined();
+  });
+
   it('instances sharing nonce.secret accept each other\'s nonces', async () => {
     const secret = 'n'.repeat(32);
     const a = verifierFor({ dpop: { nonce: { secret } } });

@@ -6,6 +6,7 @@ import {
   describeRequest,
   resolveAdapterOptions,
   resolveVerifier,
+  setResponseHeaders,
   writeMetadataResponse,
   type AccessToken,
   type JwtClaims,
@@ -120,6 +121,9 @@ export function requireAuth<C extends object = JwtClaims>(
       return;
     }
     req.auth = auth as AccessToken | undefined;
+    // E.g. a fresh DPoP-Nonce: on every answer to an accepted token, a scope refusal included.
+    const headers = verifier.responseHeaders?.(auth);
+    if (headers !== undefined) setResponseHeaders(res, headers);
     next();
   }
 

@@ -78,6 +78,9 @@ function install(fastify: FastifyInstance, { verifier, owned, optional, pass }: 
     if (route.isPublic) return undefined;
     try {
       const auth = await verifier.authenticate(describeRequest(request.raw), authenticateOptions);
+      // E.g. a fresh DPoP-Nonce: on every answer to an accepted token, a scope refusal included.
+      const headers = verifier.responseHeaders?.(auth);
+      if (headers !== undefined) reply.headers(headers);
       // Without a token (optional mode), a route that requires scopes answers 401: core decides.
       if (route.requirement !== undefined) verifier.checkScopes(auth, route.requirement);
       if (auth !== undefined) request.auth = auth;

@@ -86,6 +86,9 @@ export function requireAuth<C extends object = JwtClaims>(
       respondWithAuthError(ctx, error);
       return;
     }
+    // E.g. a fresh DPoP-Nonce: on every answer to an accepted token, a scope refusal included.
+    const headers = verifier.responseHeaders?.(auth);
+    if (headers !== undefined) ctx.set(headers);
     const state = ctx.state as StateWithBinding;
     state[AUTH_BINDING] = binding;
     state.auth = auth;

@@ -13,6 +13,7 @@ import {
   resolveResourceMetadata,
   resolveVerifier,
   scopeRequirement,
+  setResponseHeaders,
   writeErrorResponse,
   writeMetadataResponse,
   type AccessToken,
@@ -161,6 +162,9 @@ export function requireMcpAuth<C extends object = JwtClaims>(
     let auth: AccessToken<C>;
     try {
       auth = await verifier.verify(describeRequest(req, req.body));
+      // E.g. a fresh DPoP-Nonce: on every answer to an accepted token, a scope refusal included.
+      const headers = verifier.responseHeaders?.(auth);
+      if (headers !== undefined) setResponseHeaders(res, headers);
       if (requirement !== undefined) verifier.checkScopes(auth, requirement);
     } catch (error) {
       if (!isAuthError(error) || pass || res.headersSent) next(error);

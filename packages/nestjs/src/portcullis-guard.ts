@@ -8,7 +8,7 @@ import { describeRequest, isAuthError, type AccessToken, type AuthError } from '
 import type { PortcullisSettings } from './options.js';
 import { PortcullisException } from './portcullis-exception.js';
 import { setVerdict, verdictOf } from './request-state.js';
-import { respondWithAuthError, setAuthErrorHeaders } from './respond.js';
+import { respondWithAuthError, setAuthErrorHeaders, setHeaders } from './respond.js';
 import { routeAuthOf } from './route-metadata.js';
 import { PORTCULLIS_SETTINGS } from './tokens.js';
 
@@ -88,6 +88,9 @@ export class PortcullisGuard implements CanActivate {
     try {
       const body = (request as { body?: unknown }).body;
       auth = await verifier.authenticate(describeRequest(nodeRequestOf(request), body), this.#authenticateOptions);
+      // On every answer to an accepted token, a scope refusal included (as in the other adapters).
+      const headers = verifier.responseHeaders?.(auth);
+      if (headers !== undefined) setHeaders(response, headers);
       // Without a token (optional mode) core answers 401 here, and counts it.
       for (const requirement of requirements) verifier.checkScopes(auth, requirement);
     } catch (error) {

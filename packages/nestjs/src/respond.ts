@@ -65,7 +65,11 @@ export function respondWithAuthError(response: unknown, error: AuthError): boole
  * body it renders from the {@link PortcullisException}.
  */
 export function setAuthErrorHeaders(response: unknown, error: AuthError): void {
-  const { headers } = errorResponse(error);
+  setHeaders(response, errorResponse(error).headers);
+}
+
+/** Sets headers on a platform-express or platform-fastify response that has not been sent. */
+export function setHeaders(response: unknown, headers: Readonly<Record<string, string>>): void {
   if (isReply(response)) {
     if (response.sent || response.raw.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.header(name, value);

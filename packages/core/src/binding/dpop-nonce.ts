@@ -30,9 +30,25 @@ export class DpopNonces {
 
   /** The nonce to hand out now. */
   current(nowMs: number = Date.now()): string {
+    return this.successHeaders(nowMs)['DPoP-Nonce'];
+  }
+
+  /** The last slot's nonce as response headers, made once per slot: a 200 may carry it on every request. */
+  #issued: { readonly slot: number; readonly headers: Readonly<{ 'DPoP-Nonce': string }> } | undefined;
+
+  /**
+   * `{ 'DPoP-Nonce': current }`, the header a successful response carries (RFC 9449 §8.2) so that a
+   * client takes the new nonce before its old one runs out instead of after a 401. One frozen object
+   * per slot.
+   */
+  successHeaders(nowMs: number = Date.now()): Readonly<{ 'DPoP-Nonce': string }> {
+    const slotNumber = this.#slot(nowMs);
+    if (this.#issued?.slot === slotNumber) return this.#issued.headers;
     const slot = Buffer.alloc(SLOT_BYTES);
-    slot.writeUIntBE(this.#slot(nowMs), 0, SLOT_BYTES);
-    return Buffer.concat([slot, this.#mac(slot)]).toString('base64url');
+    slot.writeUIntBE(slotNumber, 0, SLOT_BYTES);
+    const headers = Object.freeze({ 'DPoP-Nonce': Buffer.concat([slot, this.#mac(slot)]).toString('base64url') });
+    this.#issued = { slot: slotNumber, headers };
+    return headers;
   }
 
   /** Whether `nonce` was issued in the current or the previous slot by a holder of the secret. */

@@ -5,15 +5,18 @@
  * a strict `nodenext` TypeScript app per adapter with typed custom claims, run over HTTP against the
  * `portcullis-issuer` CLI of the installed `@portcullis/testing`, and `require()` from CommonJS.
  *
- * Data-driven: every `packages/*` that is not private is packed and required; a package gets an app
- * when `fixtures/<folder>/app.ts` exists, with the registry packages its `fixture.json` names. Those
- * and every package's peers are installed at the versions the workspace tests with. `fixture.json`
- * may also give `compilerOptions` of that app alone (Nest's decorators): such an app is its own
- * program, with its own tsconfig extending the shared one; `{}` only makes it its own program (the
- * MCP app's `req.auth` is the SDK's type, which @portcullis/express's declaration on Express's
- * `Request`, from the express app in the shared program, would replace). And `check`: `orders`
- * (default: 401/200/403 on /orders and /admin), `mcp` (an MCP server whose resource is its own /mcp
- * URL) or `redis` (a script against a redis-server the test starts).
+ * Data-driven: every `packages/*` that is not private is packed and required; every
+ * `fixtures/<folder>/app.ts` is an app (every `.ts` of the folder is copied) of the package
+ * `packages/<folder>`, or of the one its `fixture.json` names as `package` (two Nest apps, one per
+ * platform), with the registry packages `fixture.json` names. Those and every package's peers are
+ * installed, once for all apps, at the versions the workspace tests with. `fixture.json` may also give
+ * `compilerOptions` of that app alone (Nest's decorators): such an app is its own program, with its own
+ * tsconfig extending the shared one; `{}` only makes it its own program (the MCP app's `req.auth` is the
+ * SDK's type, which @portcullis/express's declaration on Express's `Request`, from the express app in
+ * the shared program, would replace). `program: "<folder>"` puts an app into that fixture's program,
+ * with its compilerOptions (one type-check for both Nest apps, which share their module). And `check`:
+ * `orders` (default: 401/200/403 on /orders and /admin), `mcp` (an MCP server whose resource is its own
+ * /mcp URL) or `redis` (a script against a redis-server the test starts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,16 +46,23 @@ interface Published {
 }
 type Check = 'orders' | 'mcp' | 'redis';
 interface FixtureFile {
+  /** The folder under packages/ whose package the app uses; default the fixture's own folder. */
+  package?: string;
+  /** Another fixture whose program (tsconfig and compilerOptions) this app joins. */
+  program?: string;
   registry?: string[];
   compilerOptions?: Record<string, boolean | string>;
   check?: Check;
 }
 interface Fixture {
   folder: string;
-  name: string;
+  /** The folder of the package under test (for the versions the workspace installs). */
+  package: string;
   registry: string[];
-  /** Compiler options of this app alone, on top of the shared strict nodenext ones. */
+  /** Compiler options of this app's own program, on top of the shared strict nodenext ones. */
   compilerOptions: Record<string, boolean | string> | undefined;
+  /** The name of that program (its tsconfig is `tsconfig.<program>.json`); undefined in the shared one. */
+  program: string | undefined;
   check: Check;
 }
 
@@ -61,17 +71,40 @@ const published: Published[] = readdirSync(join(ROOT, 'packages'))
   .map((folder) => ({ folder, manifest: JSON.parse(readFileSync(join(ROOT, 'packages', folder, 'package.json'), 'utf8')) as Manifest }))
   .filter(({ manifest }) => manifest.private !== true);
 
-const fixtures: Fixture[] = published
-  .filter(({ folder }) => existsSync(join(FIXTURES, folder, 'app.ts')))
-  .map(({ folder, manifest }) => {
-    const file: FixtureFile = existsSync(join(FIXTURES, folder, 'fixture.json'))
-      ? (JSON.parse(readFileSync(join(FIXTURES, folder, 'fixture.json'), 'utf8')) as FixtureFile)
-      : {};
-    return { folder, name: manifest.name, registry: file.registry ?? [], compilerOptions: file.compilerOptions, check: file.check ?? 'orders' };
-  });
+const fixtureFiles = new Map<string, FixtureFile>(
+  readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(FIXTURES, entry.name, 'app.ts')))
+    .map(({ name: folder }): [string, FixtureFile] => [
+      folder,
+      existsSync(join(FIXTURES, folder, 'fixture.json')) ? (JSON.parse(readFileSync(join(FIXTURES, folder, 'fixture.json'), 'utf8')) as FixtureFile) : {},
+    ]),
+);
+const fixtures: Fixture[] = [...fixtureFiles].map(([folder, file]) => {
+  const pkg = file.package ?? folder;
+  if (!published.some((p) => p.folder === pkg)) throw new Error(`fixtures/${folder}: packages/${pkg} is not a published package`);
+  let { compilerOptions } = file;
+  let program = compilerOptions === undefined ? undefined : folder;
+  if (file.program !== undefined && file.program !== folder) {
+    const owner = fixtureFiles.get(file.program)?.compilerOptions;
+    if (owner === undefined || compilerOptions !== undefined) {
+      throw new Error(`fixtures/${folder}: program "${file.program}" must be a fixture with compilerOptions, and this one must give none`);
+    }
+    compilerOptions = owner;
+    program = file.program;
+  }
+  return { folder, package: pkg, registry: file.registry ?? [], compilerOptions, program, check: file.check ?? 'orders' };
+});
+/** The apps' own programs (name → their apps' folders), each with the compiler options of its fixtures. */
+const programs = new Map<string, { compilerOptions: Record<string, boolean | string>; folders: string[] }>();
+for (const fixture of fixtures) {
+  if (fixture.program === undefined) continue;
+  const entry = programs.get(fixture.program) ?? { compilerOptions: fixture.compilerOptions!, folders: [] };
+  entry.folders.push(fixture.folder);
+  programs.set(fixture.program, entry);
+}
 
-/** The tsconfig of an app: the shared one, or the app's own (extending it) when it has compiler options. */
-const tsconfigOf = (fixture: Fixture): string => (fixture.compilerOptions === undefined ? 'tsconfig.json' : `tsconfig.${fixture.folder}.json`);
+/** The tsconfig of an app: the shared one, or its program's own (extending it). */
+const tsconfigOf = (fixture: Fixture): string => (fixture.program === undefined ? 'tsconfig.json' : `tsconfig.${fixture.program}.json`);
 /** Compiler options as command-line flags (booleans and strings only, as fixture.json allows). */
 const flagsOf = (options: Record<string, boolean | string> = {}): string[] =>
   Object.entries(options).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, String(value)]));
@@ -180,7 +213,7 @@ beforeAll(async () => {
     // Peers at the versions the workspace tests with, rather than whatever npm would pick for them.
     for (const peer of Object.keys(manifest.peerDependencies ?? {})) if (!peer.startsWith('@portcullis/')) pin(peer, folder, false);
   }
-  for (const fixture of fixtures) for (const dep of fixture.registry) pin(dep, fixture.folder, true);
+  for (const fixture of fixtures) for (const dep of fixture.registry) pin(dep, fixture.package, true);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'portcullis-consumer', private: true, type: 'module', dependencies }, null, 2));
   install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], project, 180_000);
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);
@@ -188,7 +221,9 @@ beforeAll(async () => {
   // The apps, a CommonJS TypeScript file that imports every package, and a strict nodenext config.
   for (const fixture of fixtures) {
     mkdirSync(join(project, 'src', fixture.folder), { recursive: true });
-    cpSync(join(FIXTURES, fixture.folder, 'app.ts'), join(project, 'src', fixture.folder, 'app.ts'));
+    for (const file of readdirSync(join(FIXTURES, fixture.folder)).filter((name) => name.endsWith('.ts'))) {
+      cpSync(join(FIXTURES, fixture.folder, file), join(project, 'src', fixture.folder, file));
+    }
   }
   const names = published.map(({ manifest }) => manifest.name);
   writeFileSync(
@@ -211,15 +246,15 @@ beforeAll(async () => {
           outDir: 'dist',
         },
   };
-  const own = fixtures.filter((fixture) => fixture.compilerOptions !== undefined);
+  const own = fixtures.filter((fixture) => fixture.program !== undefined);
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({ ...shared, include: ['src'], exclude: own.map((fixture) => `src/${fixture.folder}`) }, null, 2),
   );
-  for (const fixture of own) {
+  for (const [name, { compilerOptions, folders }] of programs) {
     writeFileSync(
-      join(project, tsconfigOf(fixture)),
-      JSON.stringify({ extends: './tsconfig.json', compilerOptions: fixture.compilerOptions, include: [`src/${fixture.folder}`], exclude: [] }, null, 2),
+      join(project, `tsconfig.${name}.json`),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions, include: folders.map((folder) => `src/${folder}`), exclude: [] }, null, 2),
     );
   }
   cpSync(join(FIXTURES, 'require.cjs'), join(project, 'require.cjs'));
@@ -242,8 +277,8 @@ describe('the packed packages, installed with npm outside the workspace', () => 
   });
 
   it('the strict nodenext app of every adapter type-checks (typed custom claims), and a .cts imports every package with import = require()', async () => {
-    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa', 'nestjs', 'mcp', 'redis']));
-    // The shared config, and each app's own (Nest's decorators), side by side.
+    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa', 'nestjs', 'nestjs-fastify', 'mcp', 'redis']));
+    // The shared config, and each own program's (Nest's decorators), side by side.
     const configs = [...new Set(['tsconfig.json', ...fixtures.map(tsconfigOf)])];
     const results = await Promise.all(configs.map((config) => run(process.execPath, [TSC, '-p', config], project, 120_000)));
     for (const [i, result] of results.entries()) {
@@ -255,17 +290,17 @@ describe('the packed packages, installed with npm outside the workspace', () => 
 
   it('module node16: the ESM apps type-check; a .cts gets TS1471 there and type-checks under node20', async () => {
     const common = ['--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--target', 'es2022', '--module', 'node16', '--moduleResolution', 'node16'];
-    const apps = fixtures.filter((f) => f.compilerOptions === undefined).map((f) => join('src', f.folder, 'app.ts'));
-    const own = fixtures.filter((f) => f.compilerOptions !== undefined);
-    // Three programs and one per app with its own options, run side by side.
+    const apps = fixtures.filter((f) => f.program === undefined).map((f) => join('src', f.folder, 'app.ts'));
+    const own = [...programs].map(([name, { compilerOptions, folders }]) => ({ name, compilerOptions, files: folders.map((folder) => join('src', folder, 'app.ts')) }));
+    // Three programs and each own program, run side by side.
     const [esm, cts, node20, ...owned] = await Promise.all([
       run(process.execPath, [TSC, ...common, ...apps], project, 120_000),
       run(process.execPath, [TSC, ...common, join('src', 'require-types.cts')], project, 120_000),
       run(process.execPath, [TSC, ...common.slice(0, -4), '--module', 'node20', '--moduleResolution', 'node16', join('src', 'require-types.cts')], project, 120_000),
-      ...own.map((f) => run(process.execPath, [TSC, ...common, ...flagsOf(f.compilerOptions), join('src', f.folder, 'app.ts')], project, 120_000)),
+      ...own.map((p) => run(process.execPath, [TSC, ...common, ...flagsOf(p.compilerOptions), ...p.files], project, 120_000)),
     ]);
     expect(esm.stdout + esm.stderr).toBe('');
-    for (const [i, result] of owned.entries()) expect(`${own[i]!.folder}: ${result.stdout}${result.stderr}`).toBe(`${own[i]!.folder}: `);
+    for (const [i, result] of owned.entries()) expect(`${own[i]!.name}: ${result.stdout}${result.stderr}`).toBe(`${own[i]!.name}: `);
     expect(cts.code).not.toBe(0);
     expect(cts.stdout).toContain('TS1471');
     expect(node20.stdout + node20.stderr).toBe('');

@@ -88,6 +88,7 @@ export { discoverJwksUri, discoverIntrospectionEndpoint, metadataUrls, Discovery
 export type { DiscoveryOptions, DiscoveryErrorKind } from './keys/discovery.js';
 export { IssuerKeys } from './keys/issuer-keys.js';
 export type { IssuerKeysOptions, IssuerKeysEvents, IssuerKeysStats, DiscoveryFailedEvent } from './keys/issuer-keys.js';
+export type { KeySourceFailureEvent } from './keys/bounded-key-source.js';
 export { FetchError } from './lib/fetch-json.js';
 export { INTROSPECTION_OPTION_KEYS } from './introspection/options.js';
 export type { IntrospectionOptions } from './introspection/options.js';

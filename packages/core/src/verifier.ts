@@ -15,6 +15,8 @@ import {
   type RejectReason,
 } from './errors.js';
 import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/issuer-keys.js';
+import { boundKeySource, type KeySourceFailureEvent } from './keys/bounded-key-source.js';
+import type { JwksFailureEvent } from './keys/jwks-cache.js';
 import type { VerificationKey } from './keys/jwk-import.js';
 import { ownedJws, parseJwsShared, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
@@ -38,9 +40,17 @@ import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequire
  * ```
  */
 export interface KeySource {
-  /** Keys for `kid` (all keys when undefined) if they can be had without waiting; else undefined. */
+  /**
+   * Keys for `kid` (all keys when undefined) if they can be had without waiting; else undefined.
+   * A throw is a 503 `keys_unavailable`, as for `load`.
+   */
   peek(kid: string | undefined): readonly VerificationKey[] | undefined;
-  /** Keys for `kid`, fetching if needed; `[]` when still unknown; throws `KeysUnavailableError`. */
+  /**
+   * Keys for `kid`, fetching if needed; `[]` when still unknown. Bounded like a JWKS fetch: a load
+   * that does not settle within `jwks.timeout`, rejects, or throws is a 503 `keys_unavailable` with
+   * `Retry-After` (`jwks.errorCooldown`) and the verifier's `keys_unavailable` event; a
+   * `KeysUnavailableError` (or another `AuthError`) you throw is answered as it is.
+   */
   load(kid: string | undefined): Promise<readonly VerificationKey[]>;
 }
 
@@ -84,8 +94,13 @@ export interface VerifierStats {
  * (`introspection_completed`, `introspection_failed`, `introspection_cache_failed`), `token_rejected`, and
  * `replay_store_failed` when the DPoP replay store fails or times out.
  */
-export type VerifierEvents = IssuerKeysEvents &
-  Omit<IntrospectionEvents, 'discovery_failed'> & { token_rejected: [TokenRejectedEvent]; replay_store_failed: [ReplayStoreFailedEvent] };
+export type VerifierEvents = Omit<IssuerKeysEvents, 'keys_unavailable'> &
+  Omit<IntrospectionEvents, 'discovery_failed'> & {
+    token_rejected: [TokenRejectedEvent];
+    replay_store_failed: [ReplayStoreFailedEvent];
+    /** From the JWKS cache (`uri` set), or from an issuer's `keySource` (`uri` undefined, `issuer` set). */
+    keys_unavailable: [JwksFailureEvent | KeySourceFailureEvent];
+  };
 
 /** Failures of `parseJws` that mean "not a compact JWS at all": such a token may be opaque. */
 const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload']);
@@ -195,6 +210,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       });
     this.#challenges = Object.freeze({ Bearer: context('Bearer'), DPoP: context('DPoP'), none: context(undefined) });
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
+    const jwksOptions = resolveJwksCacheOptions(options.jwks);
     for (const issuer of options.issuers) {
       let jwks: IssuerKeys | undefined;
       if (issuer.needsKeys && issuer.keySource === undefined) {
@@ -205,7 +221,17 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         });
         this.#forward(jwks);
       }
-      const keys = issuer.needsKeys ? (issuer.keySource ?? jwks) : undefined;
+      const source = issuer.keySource;
+      const keys = !issuer.needsKeys
+        ? undefined
+        : source === undefined
+          ? jwks
+          : // The same bounds as a JWKS fetch: a user's source that hangs or throws is a 503, never a hang or a 500.
+            boundKeySource(source, {
+              timeout: jwksOptions.timeout,
+              retryAfter: jwksOptions.errorCooldown / 1000,
+              onUnavailable: (error) => this.#emitSafely('keys_unavailable', { uri: undefined, issuer: issuer.issuer, error }),
+            });
       const introspector = issuer.introspection === undefined ? undefined : this.#introspector(issuer, keys);
       const runtime: IssuerRuntime = { ...issuer, keys, jwks, introspector };
       this.#issuers.set(issuer.issuer, runtime);
@@ -625,7 +651,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   }
 
   /** A throwing listener must not turn a refusal into a 500 (or a synchronous throw): it becomes a process warning. */
-  #emitSafely<K extends 'token_rejected' | 'replay_store_failed'>(event: K, payload: VerifierEvents[K][0]): void {
+  #emitSafely<K extends 'token_rejected' | 'replay_store_failed' | 'keys_unavailable'>(event: K, payload: VerifierEvents[K][0]): void {
     try {
       (this.emit as (name: string, value: unknown) => boolean)(event, payload);
     } catch (listenerError) {

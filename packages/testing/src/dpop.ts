@@ -8,14 +8,26 @@ import { signJws } from './mint.js';
 import type { MintAlgorithm } from './types.js';
 
 /**
- * Algorithms {@link createDpopKey} makes keys for.
+ * The DPoP proof algorithms of the fake issuer: {@link createDpopKey} makes keys for each, its token
+ * endpoint accepts proofs signed with each (and no other), and its metadata advertises exactly these as
+ * `dpop_signing_alg_values_supported` (RFC 9449 §5.1). One list, so the three cannot drift apart.
+ *
+ * @example
+ * ```ts
+ * for (const alg of DPOP_PROOF_ALGORITHMS) createDpopProof({ key: createDpopKey(alg), htm: 'POST', htu: issuer.tokenEndpoint });
+ * ```
+ */
+export const DPOP_PROOF_ALGORITHMS = Object.freeze(['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA'] as const);
+
+/**
+ * Algorithms {@link createDpopKey} makes keys for: those of {@link DPOP_PROOF_ALGORITHMS}.
  *
  * @example
  * ```ts
  * const alg: DpopAlgorithm = 'EdDSA';
  * ```
  */
-export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'PS256' | 'EdDSA';
+export type DpopAlgorithm = (typeof DPOP_PROOF_ALGORITHMS)[number];
 
 /**
  * A client's DPoP key pair.

@@ -3,7 +3,7 @@ export { basicAuthorization } from './client-auth.js';
 export { FAULT_MODES, HUGE_BODY_BYTES } from './fault-modes.js';
 export { MINT_ALGORITHMS, DEFAULT_CLIENT_ID } from './mint.js';
 export { TOKEN_INTROSPECTION_JWT } from './introspection-endpoint.js';
-export { createDpopKey, createDpopProof, defaultDpopKey, jwkThumbprint, accessTokenHash } from './dpop.js';
+export { createDpopKey, createDpopProof, defaultDpopKey, jwkThumbprint, accessTokenHash, DPOP_PROOF_ALGORITHMS } from './dpop.js';
 export type { DpopKey, DpopAlgorithm, DpopProofOptions } from './dpop.js';
 export { createTestCertificateAuthority, createClientCertificate } from './certificates.js';
 export type { TestCertificate, TestCertificateAuthority, IssueCertificateOptions } from './certificates.js';

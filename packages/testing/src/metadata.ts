@@ -1,3 +1,4 @@
+import { DPOP_PROOF_ALGORITHMS } from './dpop.js';
 import type { ClientRegistration } from './types.js';
 
 /**
@@ -94,6 +95,8 @@ export function metadataDocument(urls: IssuerUrls, clients: Iterable<ClientRegis
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     // RFC 9701 §7: the algorithms of signed introspection responses.
     introspection_signing_alg_values_supported: ['RS256'],
+    // RFC 9449 §5.1: the token endpoint takes DPoP proofs signed with these, and no others.
+    dpop_signing_alg_values_supported: [...DPOP_PROOF_ALGORITHMS],
     revocation_endpoint: urls.revocationEndpoint,
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: [],

@@ -6,13 +6,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose';
+import { DPOP_PROOF_ALGORITHMS } from './dpop.js';
 
 /** What the token request asks the token to be bound to, or why its proof was refused. */
 export type TokenRequestBinding =
   | { kind: 'ok'; jkt: string | undefined; certificate: Buffer | undefined }
   | { kind: 'invalid_dpop_proof'; description: string };
 
-const PROOF_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA'];
+// The list the metadata advertises (dpop_signing_alg_values_supported): only these are accepted.
+const PROOF_ALGORITHMS: string[] = [...DPOP_PROOF_ALGORITHMS];
 /** Seconds a token request proof stays acceptable. */
 const PROOF_MAX_AGE = 300;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];

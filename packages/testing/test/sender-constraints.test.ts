@@ -9,6 +9,8 @@ import {
   createDpopProof,
   createTestCertificateAuthority,
   jwkThumbprint,
+  DPOP_PROOF_ALGORITHMS,
+  type DpopAlgorithm,
   startFakeIssuer,
   type FakeIssuer,
   type TestCertificate,
@@ -109,6 +111,36 @@ describe('the token endpoint with DPoP (RFC 9449 §5)', () => {
     ['typ is JWT', { header: { typ: 'JWT' } }],
   ])('400 invalid_dpop_proof when %s', async (_name, overrides) => {
     const answer = await tokenRequest({ dpop: createDpopProof({ htm: 'POST', htu: issuer.tokenEndpoint, ...overrides }) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('invalid_dpop_proof');
+  });
+
+  it('both metadata documents advertise dpop_signing_alg_values_supported (RFC 9449 §5.1): the six proof algorithms, DPOP_PROOF_ALGORITHMS', async () => {
+    for (const url of [issuer.metadataUrl, issuer.openidConfigurationUrl]) {
+      const metadata = (await (await fetch(url)).json()) as Record<string, unknown>;
+      expect(metadata.dpop_signing_alg_values_supported).toEqual(['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA']);
+      expect(metadata.dpop_signing_alg_values_supported).toEqual([...DPOP_PROOF_ALGORITHMS]);
+    }
+  });
+
+  it('a proof signed with each advertised algorithm gets a DPoP-bound token for that key', async () => {
+    const metadata = (await (await fetch(issuer.metadataUrl)).json()) as { dpop_signing_alg_values_supported: DpopAlgorithm[] };
+    const advertised = metadata.dpop_signing_alg_values_supported;
+    expect(advertised.length).toBeGreaterThan(0);
+    for (const alg of advertised) {
+      const key = createDpopKey(alg);
+      const proof = createDpopProof({ key, htm: 'POST', htu: issuer.tokenEndpoint });
+      expect(decodeProtectedHeader(proof).alg).toBe(alg);
+      const answer = await tokenRequest({ dpop: proof });
+      expect({ alg, status: answer.status, tokenType: answer.body.token_type }).toEqual({ alg, status: 200, tokenType: 'DPoP' });
+      expect(decodeJwt(answer.body.access_token as string).cnf).toEqual({ jkt: key.thumbprint });
+    }
+  });
+
+  it('400 invalid_dpop_proof for a proof signed with an algorithm the metadata does not advertise (RS384 with an RSA key)', async () => {
+    const metadata = (await (await fetch(issuer.metadataUrl)).json()) as { dpop_signing_alg_values_supported: string[] };
+    expect(metadata.dpop_signing_alg_values_supported).not.toContain('RS384');
+    const answer = await tokenRequest({ dpop: createDpopProof({ key: createDpopKey('RS256'), alg: 'RS384', htm: 'POST', htu: issuer.tokenEndpoint }) });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('invalid_dpop_proof');
   });

@@ -80,6 +80,7 @@ export type RejectReason =
   | 'certificate_missing'
   | 'certificate_mismatch'
   | 'binding_unverifiable'
+  | 'binding_conflict'
   // after verification
   | 'insufficient_scope'
   | 'keys_unavailable'

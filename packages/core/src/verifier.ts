@@ -429,7 +429,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     request: RequestDescriptor | undefined,
   ): Promise<AccessToken<C>> {
     // The local verdict is cached; whether the server still considers the token active is not.
-    if (runtime.introspect === 'always') await runtime.introspector!.introspect(auth.token);
+    if (runtime.introspect === 'always') auth = this.#withServerBinding(auth, await runtime.introspector!.introspect(auth.token));
     const validate = this.#options.validate;
     if (validate !== undefined) await this.#runValidate(validate, auth.claims, auth.header);
     return this.#finish(auth, credential, request);
@@ -471,10 +471,34 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     }
     const owned = ownedJws(jws);
     return (async () => {
-      if (runtime.introspect === 'always') await runtime.introspector!.introspect(token);
+      const served = runtime.introspect === 'always' ? await runtime.introspector!.introspect(token) : undefined;
       if (validate !== undefined) await this.#runValidate(validate, owned.claims, owned.header);
-      return this.#finish(this.#admit(token, owned, runtime.issuer, key, nowMs), credential, request);
+      const auth = this.#admit(token, owned, runtime.issuer, key, nowMs);
+      return this.#finish(served === undefined ? auth : this.#withServerBinding(auth, served), credential, request);
     })();
+  }
+
+  /**
+   * `introspect: 'always'`: the server's answer may bind the token as well (a `cnf` member, RFC 7662 §2.2
+   * with RFC 9449 §6.2 and RFC 8705 §3.2), and a binding it names is enforced like the JWT's own. A
+   * member the JWT lacks is added (to this request's view only: the cached token keeps the JWT's); a
+   * member both name must agree, or the token is refused rather than checked against either.
+   */
+  #withServerBinding(auth: AccessToken<C>, served: JwtClaims): AccessToken<C> {
+    const servedCnf = served.cnf as Readonly<Record<string, unknown>> | undefined;
+    if (servedCnf === undefined) return auth;
+    const own = auth.cnf;
+    let added: Record<string, unknown> | undefined;
+    for (const member of ['jkt', 'x5t#S256'] as const) {
+      const value = servedCnf[member];
+      if (value === undefined) continue;
+      const mine = own?.[member];
+      if (mine === undefined) (added ??= { ...own })[member] = value;
+      else if (mine !== value) {
+        throw new InvalidTokenError({ reason: 'binding_conflict', description: 'the token and its introspection name different bindings', realm: this.realm });
+      }
+    }
+    return added === undefined ? auth : Object.freeze({ ...auth, cnf: Object.freeze(added) });
   }
 
   #admit(token: string, jws: ParsedJws, issuer: string, key: VerificationKey | undefined, nowMs: number): AccessToken<C> {

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { startFakeIssuer } from './fake-issuer.js';
@@ -22,11 +24,29 @@ Options:
                          "" grants none, as oidc-provider does)
   --unknown-scope <m>    a requested scope the client lacks: error (invalid_scope, default) or drop
   --token-lifetime <s>   token lifetime in seconds (default 300)
+  --mtls <dir>           also serve an HTTPS token endpoint that binds tokens to the client
+                         certificate (RFC 8705); writes ca.pem, client.pem and client-key.pem
+                         into <dir> (created if missing) for curl
   -h, --help             show this help
 `;
 
 function shellQuote(value: string): string {
   return /^[A-Za-z0-9_\-.:/@%+=]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * For `--mtls`: the CA that the HTTPS endpoint's certificate chains to, and a client certificate with
+ * its key (readable by the owner only), as PEM files that curl takes.
+ */
+function writeMtlsFiles(dir: string, issuer: FakeIssuer): { ca: string; cert: string; key: string } {
+  const mtls = issuer.mtls!;
+  const client = mtls.certificateAuthority.issue({ commonName: 'portcullis-cli-client' });
+  mkdirSync(dir, { recursive: true });
+  const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client-key.pem') };
+  writeFileSync(files.ca, mtls.ca);
+  writeFileSync(files.cert, client.cert);
+  writeFileSync(files.key, client.key, { mode: 0o600 });
+  return files;
 }
 
 function integerOption(value: string | undefined, name: string, fallback: number): number {
@@ -68,6 +88,7 @@ export async function main(
         'default-scopes': { type: 'string' },
         'unknown-scope': { type: 'string' },
         'token-lifetime': { type: 'string' },
+        mtls: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -89,8 +110,10 @@ export async function main(
     if (unknownScope !== undefined && unknownScope !== 'error' && unknownScope !== 'drop') {
       throw new TypeError('--unknown-scope must be error or drop');
     }
+    if (values.mtls === '') throw new TypeError('--mtls needs a directory');
     issuer = await startFakeIssuer({
       port: integerOption(values.port, 'port', 9000),
+      ...(values.mtls === undefined ? {} : { mtls: true }),
       tokenLifetime: integerOption(values['token-lifetime'], 'token-lifetime', 300),
       ...(values['issuer-path'] === undefined ? {} : { issuerPath: values['issuer-path'] }),
       ...(values.audience === undefined ? {} : { audience: values.audience }),
@@ -119,6 +142,23 @@ export async function main(
   }
 
   const shownSecret = values['client-secret'] === DEMO_SECRET ? DEMO_SECRET : '<client-secret>';
+  let mtlsLines: string[] = [];
+  if (values.mtls !== undefined && issuer.mtls !== undefined) {
+    let files: { ca: string; cert: string; key: string };
+    try {
+      files = writeMtlsFiles(resolve(values.mtls), issuer);
+    } catch (error) {
+      await issuer.close();
+      stderr.write(`portcullis-issuer: --mtls: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+      return undefined;
+    }
+    mtlsLines = [
+      'Get a token bound to the client certificate (RFC 8705; cnf["x5t#S256"]):',
+      `  curl -s --cacert ${shellQuote(files.ca)} --cert ${shellQuote(files.cert)} --key ${shellQuote(files.key)} -u ${shellQuote(`${clientId}:${shownSecret}`)} -d grant_type=client_credentials -d resource=${shellQuote(issuer.audience)} ${shellQuote(issuer.mtls.tokenEndpoint)}`,
+      '',
+    ];
+  }
   stdout.write(
     [
       `Issuer:         ${issuer.url}`,
@@ -126,6 +166,7 @@ export async function main(
       `OpenID config:  ${issuer.openidConfigurationUrl}`,
       `JWKS URI:       ${issuer.jwksUri}`,
       `Token endpoint: ${issuer.tokenEndpoint}`,
+      ...(issuer.mtls === undefined ? [] : [`mTLS token:     ${issuer.mtls.tokenEndpoint}`]),
       `Introspection:  ${issuer.introspectionEndpoint}`,
       `Revocation:     ${issuer.revocationEndpoint}`,
       `Audience:       ${issuer.audience}`,
@@ -140,6 +181,7 @@ export async function main(
       'Introspect it, as the API (replace $TOKEN):',
       `  curl -s -u ${shellQuote(`${clientId}-api:${shownSecret}`)} -d "token=$TOKEN" ${shellQuote(issuer.introspectionEndpoint)}`,
       '',
+      ...mtlsLines,
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { X509Certificate, createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthorization } from '../src/index.js';
@@ -98,6 +102,58 @@ describe('portcullis-issuer CLI', () => {
     cli.child.kill('SIGINT');
     expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
     expect(await fetch(jwksUri).then(() => 'answered', () => 'refused')).toBe('refused');
+  });
+
+  it('--mtls <dir>: writes the CA and a client certificate, and the printed command gets a token bound to that certificate over real TLS', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'portcullis-cli-mtls-')), 'certs');
+    try {
+      const cli = run(['--port', '0', '--mtls', dir]);
+      await waitForOutput(cli, /Press Ctrl\+C/);
+      const line = /Get a token bound to the client certificate[^\n]*\n\s+curl -s --cacert (\S+) --cert (\S+) --key (\S+) -u (\S+) -d grant_type=client_credentials -d resource=(\S+) (\S+)/.exec(cli.stdout());
+      expect(line, cli.stdout()).not.toBeNull();
+      const [, caFile, certFile, keyFile, user, resource, endpoint] = line!;
+      expect([caFile, certFile, keyFile]).toEqual([join(dir, 'ca.pem'), join(dir, 'client.pem'), join(dir, 'client-key.pem')]);
+      expect(/^mTLS token: +(\S+)$/m.exec(cli.stdout())?.[1]).toBe(endpoint);
+      expect(endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
+      expect(statSync(keyFile!).mode & 0o077).toBe(0);
+      const cert = readFileSync(certFile!, 'utf8');
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          endpoint!,
+          {
+            method: 'POST',
+            ca: readFileSync(caFile!, 'utf8'),
+            cert,
+            key: readFileSync(keyFile!, 'utf8'),
+            headers: { authorization: `Basic ${Buffer.from(user!).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+            timeout: 10_000,
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
+          },
+        );
+        req.on('error', reject);
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.end(`grant_type=client_credentials&resource=${encodeURIComponent(resource!)}`);
+      });
+      const token = (JSON.parse(body) as { access_token: string }).access_token;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { cnf?: Record<string, string> };
+      const thumbprint = createHash('sha256').update(new X509Certificate(cert).raw).digest('base64url');
+      expect(claims.cnf).toEqual({ 'x5t#S256': thumbprint });
+      cli.child.kill('SIGINT');
+      expect(await within(cli.exit, 10_000)).toEqual({ code: 0, signal: null });
+    } finally {
+      rmSync(join(dir, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('--mtls with an empty directory name: exit 1 with a message, nothing started', async () => {
+    const cli = run(['--port', '0', '--mtls', '']);
+    expect(await within(cli.exit, 10_000)).toEqual({ code: 1, signal: null });
+    expect(cli.stderr()).toContain('--mtls needs a directory');
   });
 
   it('happy flow: the printed curl commands get an opaque token and introspect it as active', async () => {

@@ -384,6 +384,9 @@ describe('server-provided nonces (RFC 9449 §8)', () => {
   });
 
   it('responseHeaders: a DPoP-bound token\'s answer carries the current nonce, good for the next proof; it rotates with the slot', async () => {
+    // One second into a 30 s nonce slot, so that 30 s later is one second into the next one.
+    const slotStart = Math.floor(Date.now() / 30_000) * 30_000;
+    vi.useFakeTimers({ toFake: ['Date'], now: slotStart + 1_000 });
     const verifier = verifierFor({ dpop: { nonce: { lifetime: 30 } } });
     const token = bound();
     const nonce = (await refusal(verifier.verify(dpopRequest(token, proofFor(token))))).headers['DPoP-Nonce']!;
@@ -393,7 +396,7 @@ describe('server-provided nonces (RFC 9449 §8)', () => {
     // Made once per slot, not per request.
     expect(verifier.responseHeaders!(auth)).toBe(headers);
     await expect(verifier.verify(dpopRequest(token, proofFor(token, { nonce: headers!['DPoP-Nonce']! })))).resolves.toBeDefined();
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    vi.setSystemTime(slotStart + 31_000);
     const next = verifier.responseHeaders!(auth)!['DPoP-Nonce']!;
     expect(next).not.toBe(nonce);
     // The new one is accepted, and so is the old one still, for one more slot.

@@ -5,7 +5,7 @@
  * write it, so the bytes are theirs.
  */
 import { ServerResponse } from 'node:http';
-import { ERROR_CONTENT_TYPE, errorResponse, writeErrorResponse, type AuthError } from '@portcullis/core';
+import { ERROR_CONTENT_TYPE, errorResponse, setResponseHeaders, writeErrorResponse, type AuthError } from '@portcullis/core';
 
 /** What the guard needs of a Fastify reply (no Fastify types: the package does not depend on it). */
 interface ReplyLike {
@@ -73,7 +73,8 @@ export function setHeaders(response: unknown, headers: Readonly<Record<string, s
   if (isReply(response)) {
     if (response.sent || response.raw.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.header(name, value);
-  } else if (isServerResponse(response) && !response.headersSent) {
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  } else if (isServerResponse(response)) {
+    // Core's, as in @portcullis/express: it skips a response already sent.
+    setResponseHeaders(response, headers);
   }
 }

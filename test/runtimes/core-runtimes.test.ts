@@ -100,9 +100,9 @@ for (const runtime of RUNTIMES) {
     for (const alg of DPOP_ALGS) {
       it(`accepts a DPoP-bound token with an ${alg} proof`, async () => {
         const key = dpopKeys.get(alg)!;
-        const token = issuer.mint({}, { dpopKey: key, alg: 'ES256' });
+        const token = issuer.mint({}, { dpopKey: key });
         const proof = createDpopProof({ key, htm: 'GET', htu: `${host?.origin}/protected`, accessToken: token });
-        expect(await call('/protected', { authorization: `DPoP ${token}`, dpop: proof })).toEqual({ ok: true, sub: 'client-123', alg: 'ES256', bound: true, scopes: ['read', 'write'] });
+        expect(await call('/protected', { authorization: `DPoP ${token}`, dpop: proof })).toEqual({ ok: true, sub: 'client-123', alg: 'RS256', bound: true, scopes: ['read', 'write'] });
       });
 
       it(`refuses an ${alg} proof signed by another key: 401 dpop_invalid_signature`, async () => {

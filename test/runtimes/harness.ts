@@ -86,7 +86,7 @@ async function startProcess(runtime: 'bun' | 'deno', binary: string, options: St
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 20_000) stderr += String(chunk);
   });
   const ready = await firstLine(child, () => stderr);
@@ -177,7 +177,7 @@ async function startWorkerd(options: StartOptions): Promise<RuntimeHost> {
     runtime: 'workerd',
     version: `workerd ${version}`,
     origin,
-    fetch: async (path, init) => (await mf.dispatchFetch(`${origin}${path}`, init as never)) as unknown as Response,
+    fetch: async (path, init) => await mf.dispatchFetch(`${origin}${path}`, init as never),
     close: () => mf.dispose(),
   };
 }

@@ -87,6 +87,8 @@ export type { VerificationKey } from './keys/jwk-import.js';
 export { discoverJwksUri, discoverIntrospectionEndpoint, metadataUrls, DiscoveryError } from './keys/discovery.js';
 export type { DiscoveryOptions, DiscoveryErrorKind } from './keys/discovery.js';
 export { IssuerKeys } from './keys/issuer-keys.js';
+export { createCachedKeySource } from './keys/cache-key-source.js';
+export type { CachedKeySourceOptions, JwksDocumentCache } from './keys/cache-key-source.js';
 export type { IssuerKeysOptions, IssuerKeysEvents, IssuerKeysStats, DiscoveryFailedEvent } from './keys/issuer-keys.js';
 export type { KeySourceFailureEvent } from './keys/bounded-key-source.js';
 export { FetchError } from './lib/fetch-json.js';

@@ -40,7 +40,8 @@ function binaryPath(runtime: RuntimeName): string | undefined {
       const bin = join(dirname(workerd), '..', 'bin', 'workerd');
       return existsSync(bin) ? bin : undefined;
     }
-    const bin = join(TEST_ROOT, 'node_modules', '.bin', runtime);
+    // The binary itself, not node_modules/.bin's shell wrapper: killing a wrapper would orphan the runtime.
+    const bin = join(dirname(require.resolve(`${runtime}/package.json`)), runtime === 'bun' ? 'bin/bun.exe' : 'deno');
     return existsSync(bin) ? bin : undefined;
   } catch {
     return undefined;

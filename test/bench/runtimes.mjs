@@ -1,0 +1,187 @@
+// `pnpm build && node test/bench/runtimes.mjs`: verification throughput of Portcullis core and jose's
+// jwtVerify on Node, Bun, Deno and workerd (miniflare), in one run, for RS256, ES256 and EdDSA. On each
+// runtime both libraries verify the same tokens with the same keys in interleaved rounds; the report is
+// the ratio Portcullis/jose per runtime and algorithm (medians over rounds), plus the rates. Batches are
+// timed from this process (workerd's clock stands still while a request computes), minus the median
+// round trip of an empty batch. Nothing here is asserted. BENCH_QUICK=1 for a short smoke run.
+// Writes test/bench/results-runtimes.md.
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { startFakeIssuer } from '@portcullis/testing';
+import { run as runInProcess, setup as setupInProcess } from './runtimes/bench-app.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const testRoot = join(here, '..');
+const require = createRequire(import.meta.url);
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 3 : 9;
+const BATCH = QUICK ? 200 : 1000;
+const ALGS = ['RS256', 'ES256', 'EdDSA'];
+const LIBS = ['portcullis', 'jose'];
+const POOL = 64;
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const say = (line) => process.stderr.write(`${line}\n`);
+
+async function startProcess(runtime) {
+  let binary;
+  try {
+    // The binary itself: killing node_modules/.bin's shell wrapper would orphan the runtime.
+    binary = join(dirname(require.resolve(`${runtime}/package.json`)), runtime === 'bun' ? 'bin/bun.exe' : 'deno');
+  } catch {
+    return undefined;
+  }
+  if (!existsSync(binary)) return undefined;
+  const entry = join(here, 'runtimes', 'serve.mjs');
+  const args = runtime === 'bun' ? [entry] : ['run', '--quiet', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', '--allow-sys', entry];
+  const child = spawn(binary, args, { cwd: testRoot, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DENO_NO_UPDATE_CHECK: '1' } });
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${runtime} did not start within 20 s`)), 20_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(out.slice(0, out.indexOf('\n')));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${runtime} exited with ${code}`)));
+  });
+  const { port, runtime: version } = JSON.parse(line);
+  return { version, fetch: (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init), close: async () => void child.kill() };
+}
+
+async function startWorkerd() {
+  let Miniflare, build;
+  try {
+    ({ Miniflare } = await import('miniflare'));
+    ({ build } = await import('esbuild'));
+  } catch {
+    return undefined;
+  }
+  const bundle = await build({
+    entryPoints: [join(here, 'runtimes', 'worker.mjs')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'import'],
+    mainFields: ['module', 'main'],
+    external: ['node:*', 'cloudflare:*'],
+    logLevel: 'silent',
+  });
+  const mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: bundle.outputFiles[0].text }],
+    compatibilityDate: '2026-04-01',
+    compatibilityFlags: ['nodejs_compat'],
+  });
+  await mf.ready;
+  const workerdVersion = require(require.resolve('workerd/package.json', { paths: [dirname(require.resolve('miniflare'))] })).version;
+  return { version: `workerd ${workerdVersion}`, fetch: (path, init) => mf.dispatchFetch(`http://bench.test${path}`, init), close: () => mf.dispose() };
+}
+
+/** Node: the same loop in this process, timed here too. */
+function nodeHost(setupBody) {
+  setupInProcess(setupBody);
+  return {
+    version: `node ${process.versions.node}`,
+    fetch: async (path) => {
+      const url = new URL(path, 'http://node.local');
+      const result = await runInProcess(url.searchParams.get('lib'), url.searchParams.get('alg'), Number(url.searchParams.get('n')));
+      return { json: async () => result };
+    },
+    close: async () => undefined,
+  };
+}
+
+async function timeBatch(host, lib, alg, n) {
+  const started = performance.now();
+  const response = await host.fetch(`/run?lib=${lib}&alg=${alg}&n=${n}`);
+  const result = await response.json();
+  const ms = performance.now() - started;
+  if (result.passed !== n) throw new Error(`${lib} ${alg}: ${result.passed}/${n} passed${result.error ? ` (${result.error})` : ''}`);
+  return ms;
+}
+
+async function measure(name, host) {
+  // Warm-up, and the sanity check: a case whose tokens do not all verify is reported, not measured.
+  const failed = {};
+  for (const alg of ALGS) {
+    for (const lib of LIBS) {
+      try {
+        await timeBatch(host, lib, alg, Math.min(200, BATCH));
+      } catch (error) {
+        failed[alg] = error.message;
+      }
+    }
+  }
+  const emptyRtts = [];
+  const samples = {};
+  const cases = ALGS.filter((alg) => failed[alg] === undefined).flatMap((alg) => LIBS.map((lib) => [lib, alg]));
+  for (let round = 0; round < ROUNDS; round++) {
+    emptyRtts.push(await timeBatch(host, 'none', 'RS256', 0));
+    const order = cases.map((_, i) => cases[(i + round) % cases.length]);
+    for (const [lib, alg] of order) (samples[`${lib} ${alg}`] ??= []).push(await timeBatch(host, lib, alg, BATCH));
+  }
+  const rtt = median(emptyRtts);
+  const rows = ALGS.map((alg) => {
+    if (failed[alg] !== undefined) return { runtime: name, version: host.version, alg, failed: failed[alg] };
+    const ratios = samples[`portcullis ${alg}`].map((ms, i) => (samples[`jose ${alg}`][i] - rtt) / (ms - rtt));
+    const rate = (lib) => BATCH / ((median(samples[`${lib} ${alg}`]) - rtt) / 1000);
+    return { runtime: name, version: host.version, alg, portcullis: rate('portcullis'), jose: rate('jose'), ratio: median(ratios) };
+  });
+  for (const row of rows.filter((r) => r.failed !== undefined)) say(`${row.version.padEnd(22)} ${row.alg.padEnd(6)} not measured: ${row.failed}`);
+  for (const row of rows.filter((r) => r.failed === undefined)) say(`${row.version.padEnd(22)} ${row.alg.padEnd(6)} portcullis ${row.portcullis.toFixed(0).padStart(7)}/s  jose ${row.jose.toFixed(0).padStart(7)}/s  ratio ${row.ratio.toFixed(2)}`);
+  return rows;
+}
+
+const issuer = await startFakeIssuer();
+const tokens = Object.fromEntries(ALGS.map((alg) => [alg, Array.from({ length: POOL }, (_, i) => issuer.mint({ sub: `user-${i}` }, { alg, lifetime: 3600 }))]));
+const jwks = await (await fetch(issuer.jwksUri)).json();
+const setupBody = { issuer: issuer.url, audience: issuer.audience, jwks, tokens };
+await issuer.close();
+
+const rows = [];
+const starters = { node: async () => nodeHost(setupBody), bun: () => startProcess('bun'), deno: () => startProcess('deno'), workerd: startWorkerd };
+for (const [name, start] of Object.entries(starters)) {
+  const host = await start();
+  if (host === undefined) {
+    say(`${name}: not installed, skipped`);
+    continue;
+  }
+  try {
+    if (name !== 'node') await (await host.fetch('/setup', { method: 'POST', body: JSON.stringify(setupBody), headers: { 'content-type': 'application/json' } })).json();
+    rows.push(...(await measure(name, host)));
+  } finally {
+    await host.close();
+  }
+}
+
+const lines = [
+  '# Verification throughput per runtime',
+  '',
+  `\`node test/bench/runtimes.mjs\`${QUICK ? ' (BENCH_QUICK=1: a smoke run, not for comparison)' : ''}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}).`,
+  `${ROUNDS} interleaved rounds of ${BATCH} verifications per case; a pool of ${POOL} distinct tokens per algorithm; Portcullis's token cache off.`,
+  'Rates are verifications per wall-clock second of a batch, minus the median round trip of an empty batch;',
+  '`ratio` is the median over rounds of Portcullis/jose on the same runtime in the same round (above 1: Portcullis faster).',
+  '',
+  '| runtime | alg | Portcullis /s | jose jwtVerify /s | ratio |',
+  '|---|---|--:|--:|--:|',
+  ...rows.map((r) =>
+    r.failed !== undefined
+      ? `| ${r.version} | ${r.alg} | not measured: ${r.failed} | | |`
+      : `| ${r.version} | ${r.alg} | ${r.portcullis.toFixed(0)} | ${r.jose.toFixed(0)} | ${r.ratio.toFixed(2)} |`,
+  ),
+  '',
+];
+writeFileSync(join(here, 'results-runtimes.md'), lines.join('\n'));
+say(`wrote ${join(here, 'results-runtimes.md')}`);

@@ -5,13 +5,16 @@
 // timed from this process (workerd's clock stands still while a request computes), minus the median
 // round trip of an empty batch. Nothing here is asserted. BENCH_QUICK=1 for a short smoke run.
 // Writes test/bench/results-runtimes.md.
+/* global fetch */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { setTimeout, clearTimeout } from 'node:timers';
 import { startFakeIssuer } from '@portcullis/testing';
 import { run as runInProcess, setup as setupInProcess } from './runtimes/bench-app.mjs';
 

@@ -3,6 +3,7 @@
  * The shape of a Next.js route handler, a `Bun.serve` or `Deno.serve` handler and a Worker's `fetch`.
  */
 import {
+  isVerifier,
   resolveVerifier,
   withResponseHeaders,
   type AccessToken,
@@ -12,7 +13,7 @@ import {
 } from '@portcullis/core';
 import { judge } from './authenticate.js';
 import { metadataAnswerFor } from './resource-metadata.js';
-import { resolveRouteOptions, type RouteOptions } from './route-options.js';
+import { ROUTE_OPTION_KEYS, resolveRouteOptions, type RouteOptions } from './route-options.js';
 
 /**
  * A handler made by {@link withAuth}: takes the request and whatever the platform passes after it (a
@@ -75,6 +76,11 @@ export function withAuth<C extends object = JwtClaims, A extends unknown[] = [],
   }
   if (typeof handler !== 'function') {
     throw new TypeError('Portcullis: withAuth() needs a handler: withAuth(verifier, (request, auth) => response)');
+  }
+  // `withAuth({ issuer, audience, scopes: [...] }, handler)`: say where the route's option goes.
+  const misplaced = ROUTE_OPTION_KEYS.find((key) => Object.hasOwn(optionsOrVerifier, key));
+  if (misplaced !== undefined && !isVerifier(optionsOrVerifier)) {
+    throw new TypeError(`Portcullis: option "${misplaced}" is a route option: pass it in the third argument, withAuth(options, handler, { ${misplaced} })`);
   }
   // Checked before a verifier is created, so that a wrong option leaves nothing to close.
   const requirement = resolveRouteOptions(options, 'withAuth');

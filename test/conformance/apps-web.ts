@@ -42,7 +42,8 @@ export const webAdapter: Adapter = {
       const route = routes.get(`${request.method} ${pathname}`) ?? notFound;
       return route(request);
     };
-    return serve(getRequestListener(fetch), tls);
+    const listener = getRequestListener(fetch);
+    return serve((req, res) => void listener(req, res), tls);
   },
 };
 
@@ -64,6 +65,7 @@ export const honoAdapter: Adapter = {
     api.get('/read-write', requireScopes('orders:read', 'orders:write'), (c) => c.json(echo(c.var.auth)));
     api.get('/any', requireAnyScope('orders:write', 'orders:admin'), (c) => c.json(echo(c.var.auth)));
     app.route('/', api);
-    return serve(getRequestListener(app.fetch), tls);
+    const listener = getRequestListener(app.fetch);
+    return serve((req, res) => void listener(req, res), tls);
   },
 };

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { authErrorResponse, isAuthError, type AuthError, type Verifier } from '@portcullis/core';
+import { authErrorResponse, isAuthError, type Verifier } from '@portcullis/core';
 
 /** Per `requireAuth` call, built once: the verifier that judged the request and the error mode. */
 export interface AuthState {
@@ -32,6 +32,6 @@ export function getAuthState(c: Context): AuthState | undefined {
 export function refuse(error: unknown, pass: boolean): Response {
   if (!isAuthError(error)) throw error;
   const res = authErrorResponse(error);
-  if (pass) throw new HTTPException(error.status as 400 | 401 | 403 | 503, { res, message: error.message, cause: error as AuthError });
+  if (pass) throw new HTTPException(error.status, { res, message: error.message, cause: error });
   return res;
 }

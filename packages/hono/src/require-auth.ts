@@ -119,7 +119,7 @@ export function requireAuth<C extends object = JwtClaims>(
   // Checked before a verifier is created, so that a wrong option leaves nothing to close.
   const { optional, passErrors: pass } = resolveAdapterOptions(options);
   const { verifier } = resolveVerifier<C>(optionsOrVerifier);
-  const state: AuthState = Object.freeze({ verifier: verifier as Verifier<object>, pass });
+  const state: AuthState = Object.freeze({ verifier, pass });
   const authenticateOptions = Object.freeze({ optional });
   const metadata = verifier.resourceMetadata;
 

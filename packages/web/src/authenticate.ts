@@ -62,7 +62,7 @@ export async function judge<C extends object>(
   // E.g. a fresh DPoP-Nonce: on every answer to an accepted token, a scope refusal included.
   const headers = verifier.responseHeaders?.(auth) ?? NO_HEADERS;
   try {
-    requirement.check(verifier as Verifier<object>, auth as AccessToken<object> | undefined);
+    requirement.check(verifier, auth);
   } catch (error) {
     if (isAuthError(error)) return { response: withResponseHeaders(authErrorResponse(error), headers) };
     throw error;

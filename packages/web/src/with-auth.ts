@@ -68,6 +68,11 @@ export function withAuth<C extends object = JwtClaims, A extends unknown[] = [],
 ): AuthenticatedHandler<A, R, C>;
 export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request>(
   optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+  handler: (request: R, auth: AccessToken<C> | undefined, ...rest: A) => Response | Promise<Response>,
+  options?: RouteOptions,
+): AuthenticatedHandler<A, R, C>;
+export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request>(
+  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
   handler: (request: R, auth: AccessToken<C>, ...rest: A) => Response | Promise<Response>,
   options?: RouteOptions,
 ): AuthenticatedHandler<A, R, C> {

@@ -7,11 +7,14 @@ import process from 'node:process';
 import { NextRequest } from 'next/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
+import type * as MetadataRoute from './next-app/app/.well-known/oauth-protected-resource/orders/route.js';
+import type * as OrdersRoute from './next-app/app/orders/[id]/route.js';
+import type * as Auth from './next-app/lib/auth.js';
 
 let issuer: FakeIssuer;
-let orders: typeof import('./next-app/app/orders/[id]/route.js');
-let metadata: typeof import('./next-app/app/.well-known/oauth-protected-resource/orders/route.js');
-let verifier: typeof import('./next-app/lib/auth.js')['verifier'];
+let orders: typeof OrdersRoute;
+let metadata: typeof MetadataRoute;
+let verifier: typeof Auth.verifier;
 
 beforeAll(async () => {
   issuer = await startFakeIssuer();
@@ -61,16 +64,16 @@ describe('Next.js route handlers', () => {
   });
 
   it('the metadata route file answers GET with the document, HEAD without a body, OPTIONS as a CORS preflight', async () => {
-    const get = await metadata.GET(request('GET', '/.well-known/oauth-protected-resource/orders'));
+    const get = metadata.GET(request('GET', '/.well-known/oauth-protected-resource/orders'));
     expect(get.status).toBe(200);
     const document = (await get.json()) as { resource: string; authorization_servers: string[] };
     expect(document.resource).toBe(RESOURCE);
     expect(document.authorization_servers).toEqual([issuer.url]);
-    const head = await metadata.HEAD(request('HEAD', '/.well-known/oauth-protected-resource/orders'));
+    const head = metadata.HEAD(request('HEAD', '/.well-known/oauth-protected-resource/orders'));
     expect(head.status).toBe(200);
     expect(head.body).toBeNull();
     expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
-    const options = await metadata.OPTIONS(request('OPTIONS', '/.well-known/oauth-protected-resource/orders'));
+    const options = metadata.OPTIONS(request('OPTIONS', '/.well-known/oauth-protected-resource/orders'));
     expect(options.status).toBe(204);
     expect(options.headers.get('access-control-allow-origin')).toBe('*');
   });

@@ -85,7 +85,7 @@ describe('Fetch answers', () => {
     expect([preflight.status, preflight.body]).toEqual([204, null]);
   });
 
-  it('withResponseHeaders sets the headers, copying a Response whose headers are immutable and keeping its body', async () => {
+  it('withResponseHeaders sets the headers, copying a Response whose headers are immutable and keeping its body', () => {
     const plain = new Response('ok');
     expect(withResponseHeaders(plain, { 'DPoP-Nonce': 'n1' })).toBe(plain);
     expect(plain.headers.get('dpop-nonce')).toBe('n1');

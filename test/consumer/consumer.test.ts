@@ -277,7 +277,7 @@ describe('the packed packages, installed with npm outside the workspace', () => 
   });
 
   it('the strict nodenext app of every adapter type-checks (typed custom claims), and a .cts imports every package with import = require()', async () => {
-    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa', 'nestjs', 'nestjs-fastify', 'mcp', 'redis']));
+    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa', 'nestjs', 'nestjs-fastify', 'mcp', 'redis', 'web', 'hono']));
     // The shared config, and each own program's (Nest's decorators), side by side.
     const configs = [...new Set(['tsconfig.json', ...fixtures.map(tsconfigOf)])];
     const results = await Promise.all(configs.map((config) => run(process.execPath, [TSC, '-p', config], project, 120_000)));

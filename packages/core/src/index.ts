@@ -33,6 +33,8 @@ export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
 export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
 export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
 export { extractCredential, readCredential } from './request/credential.js';
+export { describeFetchRequest } from './request/fetch-request.js';
+export { authErrorResponse, metadataAnswerResponse, withResponseHeaders } from './fetch-support.js';
 export type { CredentialOptions, Credential } from './request/credential.js';
 export { DPOP_OPTION_KEYS, DPOP_NONCE_OPTION_KEYS } from './binding/dpop-options.js';
 export type { DpopOptions, DpopNonceOptions } from './binding/dpop-options.js';

@@ -53,8 +53,10 @@ export interface RuntimeHost {
   readonly runtime: RuntimeName;
   /** e.g. `bun 1.4.5`. */
   readonly version: string;
-  /** The app's origin as the app sees it (the `htu` base of DPoP proofs). */
+  /** The app's origin as the app sees it through {@link RuntimeHost.fetch} (the `htu` base of DPoP proofs). */
   readonly origin: string;
+  /** An `http://127.0.0.1:PORT` URL serving the app, for raw HTTP requests (node:http). */
+  readonly url: string;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
@@ -62,6 +64,8 @@ export interface RuntimeHost {
 export interface StartOptions {
   /** The fixture module served by Bun and Deno (`serve.mjs`-style: prints `{"port":N}`). */
   serveEntry: string;
+  /** For serve.mjs: the fixture module whose `createApp(config)` it serves (PORTCULLIS_APP). Default app.mjs. */
+  app?: string;
   /** The workerd module entry (a `fetch` default export), bundled with `__PORTCULLIS_CONFIG__` defined. */
   workerEntry: string;
   /** JSON given to the app: PORTCULLIS_CONFIG for Bun and Deno, `__PORTCULLIS_CONFIG__` for workerd. */
@@ -83,7 +87,13 @@ async function startProcess(runtime: 'bun' | 'deno', binary: string, options: St
       : ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', '--allow-sys', options.serveEntry];
   const child = spawn(binary, args, {
     cwd: TEST_ROOT,
-    env: { ...process.env, PORTCULLIS_CONFIG: JSON.stringify(options.config), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      PORTCULLIS_CONFIG: JSON.stringify(options.config),
+      ...(options.app === undefined ? {} : { PORTCULLIS_APP: options.app }),
+      DENO_NO_UPDATE_CHECK: '1',
+      NO_COLOR: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -97,6 +107,7 @@ async function startProcess(runtime: 'bun' | 'deno', binary: string, options: St
     runtime,
     version,
     origin,
+    url: origin,
     fetch: (path, init) => fetch(`${origin}${path}`, init),
     close: () => stop(child),
   };
@@ -167,8 +178,10 @@ async function startWorkerd(options: StartOptions): Promise<RuntimeHost> {
     ...options.miniflare,
   });
   const origin = 'http://api.test';
+  let url: URL;
   try {
-    await mf.ready;
+    // Miniflare's entry socket on 127.0.0.1, for raw requests; fetch() goes through dispatchFetch.
+    url = await mf.ready;
   } catch (error) {
     await mf.dispose().catch(() => undefined);
     throw error;
@@ -178,6 +191,7 @@ async function startWorkerd(options: StartOptions): Promise<RuntimeHost> {
     runtime: 'workerd',
     version: `workerd ${version}`,
     origin,
+    url: url.origin,
     fetch: async (path, init) => await mf.dispatchFetch(`${origin}${path}`, init as never),
     close: () => mf.dispose(),
   };

@@ -110,7 +110,7 @@ const appConfig = (kind: string, optional: boolean) => ({
   realm: REALM,
   client: INTROSPECTING_CLIENT,
   issuers: Object.fromEntries(
-    Object.entries(issuers).map(([name, issuer]) => [name, { url: issuer.url, jwksUri: issuer.jwksUri, introspectionEndpoint: issuer.introspectionEndpoint }]),
+    (Object.entries(issuers) as [string, FakeIssuer][]).map(([name, issuer]) => [name, { url: issuer.url, jwksUri: issuer.jwksUri, introspectionEndpoint: issuer.introspectionEndpoint }]),
   ),
 });
 

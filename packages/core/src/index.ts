@@ -11,10 +11,10 @@ export {
   UseDpopNonceError,
   ReplayStoreUnavailableError,
   isAuthError,
-} from './errors.js';
-export type { AuthErrorCode, RejectReason, ErrorBody } from './errors.js';
-export { formatChallenge, formatChallenges, quoteString } from './challenge.js';
-export type { ChallengeParams, ChallengeContext, TokenScheme } from './challenge.js';
+} from './errors/errors.js';
+export type { AuthErrorCode, RejectReason, ErrorBody } from './errors/errors.js';
+export { formatChallenge, formatChallenges, quoteString } from './errors/challenge.js';
+export type { ChallengeParams, ChallengeContext, TokenScheme } from './errors/challenge.js';
 export type {
   RequestDescriptor,
   JwtHeader,
@@ -41,7 +41,7 @@ export type { MtlsOptions, CertificateHeaderFormat } from './binding/mtls.js';
 export { accessTokenHash } from './binding/dpop-proof.js';
 export { normalizeHtu } from './binding/htu.js';
 export type { ReplayStoreFailedEvent } from './binding/sender-binding.js';
-export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
+export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes/scopes.js';
 export {
   describeRequest,
   isVerifier,
@@ -68,8 +68,8 @@ export { resourceMetadataUrl, RESOURCE_METADATA_WELL_KNOWN } from './metadata/we
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
 export { MemoryReplayStore, MemoryIntrospectionCache } from './stores.js';
 export type { ReplayStore, IntrospectionCacheStore, MemoryStoreOptions } from './stores.js';
-export { DEFAULT_TOKEN_CACHE } from './token-cache.js';
-export type { TokenCacheOptions } from './token-cache.js';
+export { DEFAULT_TOKEN_CACHE } from './cache/token-cache.js';
+export type { TokenCacheOptions } from './cache/token-cache.js';
 export { JwksCache, JwksError, getSharedJwksCache } from './keys/jwks-cache.js';
 export type {
   JwksCacheEvents,
@@ -100,6 +100,6 @@ export type {
   IntrospectionCompletedEvent,
   IntrospectionFailedEvent,
   IntrospectionCacheFailedEvent,
-} from './introspection/introspector.js';
+} from './introspection/events.js';
 export type { FetchErrorKind } from './lib/fetch-json.js';
 export type { VerifierEvents } from './verifier.js';

@@ -6,14 +6,14 @@ import { algorithmSpec, type AlgorithmSpec } from './jwt/algorithms.js';
 import { checkClaims, checkTokenType, type ClaimRules } from './jwt/claims.js';
 import { credentialScheme, readCredential, type Credential, type CredentialOptions } from './request/credential.js';
 import { SenderBinding, type ReplayStoreFailedEvent } from './binding/sender-binding.js';
-import type { ChallengeContext, TokenScheme } from './challenge.js';
+import type { ChallengeContext, TokenScheme } from './errors/challenge.js';
 import {
   AuthError,
   CredentialsRequiredError,
   InvalidTokenError,
   type AuthErrorCode,
   type RejectReason,
-} from './errors.js';
+} from './errors/errors.js';
 import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/issuer-keys.js';
 import { boundKeySource, type KeySourceFailureEvent } from './keys/bounded-key-source.js';
 import type { JwksFailureEvent } from './keys/jwks-cache.js';
@@ -21,10 +21,11 @@ import type { VerificationKey } from './keys/jwk-import.js';
 import { ownedJws, parseJwsShared, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
 import type { ResourceMetadata } from './metadata/resource-metadata.js';
-import { checkScopes, extractScopes } from './scopes.js';
+import { checkScopes, extractScopes } from './scopes/scopes.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
-import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
-import { Introspector, type IntrospectionEvents, type IntrospectionStats } from './introspection/introspector.js';
+import { TokenCache, deepFreeze, type CachedToken } from './cache/token-cache.js';
+import { Introspector } from './introspection/introspector.js';
+import type { IntrospectionEvents, IntrospectionStats } from './introspection/events.js';
 import { resolveJwksCacheOptions } from './keys/jwks-options.js';
 import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
 

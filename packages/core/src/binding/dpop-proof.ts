@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { InvalidDpopProofError, UseDpopNonceError, type RejectReason } from '../errors.js';
+import { InvalidDpopProofError, UseDpopNonceError, type RejectReason } from '../errors/errors.js';
 import { algorithmSpec } from '../jwt/algorithms.js';
 import { normalizeMediaType } from '../jwt/claims.js';
 import { keyFitsAlgorithm, verifyAsymmetric } from '../jwt/signature.js';

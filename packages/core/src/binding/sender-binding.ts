@@ -5,7 +5,7 @@
  * request: nothing here is cached but the proof key's import (dpop-proof.ts).
  */
 import { createHash } from 'node:crypto';
-import { InvalidDpopProofError, InvalidTokenError, ReplayStoreUnavailableError, type RejectReason } from '../errors.js';
+import { InvalidDpopProofError, InvalidTokenError, ReplayStoreUnavailableError, type RejectReason } from '../errors/errors.js';
 import type { Credential } from '../request/credential.js';
 import { MemoryReplayStore, type ReplayStore } from '../stores.js';
 import type { AccessToken, RequestDescriptor } from '../types.js';

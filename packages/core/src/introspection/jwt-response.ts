@@ -3,7 +3,7 @@
  * issuer's keys, addressed to our client id, carrying the RFC 7662 members in `token_introspection`.
  */
 import type { KeyObject } from 'node:crypto';
-import { InvalidTokenError, type RejectReason } from '../errors.js';
+import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
 import { algorithmSpec } from '../jwt/algorithms.js';
 import { normalizeMediaType } from '../jwt/claims.js';
 import { parseJws } from '../jwt/jws.js';

@@ -3,8 +3,8 @@
  * (§2.1), and only when turned on, the form body (§2.2) or the query (§2.3). With DPoP on, also the
  * `DPoP` scheme of RFC 9449 §7.1 with its one `DPoP` proof header (§4.1).
  */
-import type { TokenScheme } from '../challenge.js';
-import { InvalidDpopProofError, InvalidRequestError, type RejectReason } from '../errors.js';
+import type { TokenScheme } from '../errors/challenge.js';
+import { InvalidDpopProofError, InvalidRequestError, type RejectReason } from '../errors/errors.js';
 import type { RequestDescriptor } from '../types.js';
 
 export interface CredentialOptions {

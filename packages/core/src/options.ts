@@ -15,7 +15,7 @@ import { resolveDpopOptions, type DpopOptions, type ResolvedDpop } from './bindi
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './binding/mtls.js';
 import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
-import type { KeySource } from './verifier.js';
+import type { KeySource } from './keys/key-source.js';
 
 /** One trusted issuer. */
 export interface IssuerConfig {

@@ -5,18 +5,16 @@ import { EventEmitter } from 'node:events';
 import { algorithmSpec, type AlgorithmSpec } from './jwt/algorithms.js';
 import { checkClaims, checkTokenType, type ClaimRules } from './jwt/claims.js';
 import { credentialScheme, readCredential, type Credential, type CredentialOptions } from './request/credential.js';
-import { SenderBinding, type ReplayStoreFailedEvent } from './binding/sender-binding.js';
+import { SenderBinding } from './binding/sender-binding.js';
 import type { ChallengeContext, TokenScheme } from './errors/challenge.js';
 import {
   AuthError,
   CredentialsRequiredError,
   InvalidTokenError,
-  type AuthErrorCode,
   type RejectReason,
 } from './errors/errors.js';
-import { IssuerKeys, type IssuerKeysEvents, type IssuerKeysStats } from './keys/issuer-keys.js';
-import { boundKeySource, type KeySourceFailureEvent } from './keys/bounded-key-source.js';
-import type { JwksFailureEvent } from './keys/jwks-cache.js';
+import { IssuerKeys } from './keys/issuer-keys.js';
+import { boundKeySource } from './keys/bounded-key-source.js';
 import type { VerificationKey } from './keys/jwk-import.js';
 import { ownedJws, parseJwsShared, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
@@ -25,83 +23,16 @@ import { checkScopes, extractScopes } from './scopes/scopes.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
 import { TokenCache, deepFreeze, type CachedToken } from './cache/token-cache.js';
 import { Introspector } from './introspection/introspector.js';
-import type { IntrospectionEvents, IntrospectionStats } from './introspection/events.js';
 import { resolveJwksCacheOptions } from './keys/jwks-options.js';
 import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
+import type { KeySource } from './keys/key-source.js';
+import { reportedIssuer, type TokenRejectedEvent, type VerifierEvents, type VerifierStats } from './observability/events.js';
+import type { Verifier } from './verifier-types.js';
 
-/**
- * Where a verifier gets an issuer's keys: the JWKS cache by default, or your own (`keySource` in an
- * issuer configuration), e.g. keys from a file or a cache shared between processes.
- *
- * @example
- * ```ts
- * const key = importVerificationKey(jwk)!;
- * const keySource: KeySource = { peek: () => [key], load: async () => [key] };
- * createVerifier({ issuer: [{ issuer: 'https://auth.example.com/', keySource }], audience: 'api' });
- * ```
- */
-export interface KeySource {
-  /**
-   * Keys for `kid` (all keys when undefined) if they can be had without waiting; else undefined.
-   * A throw is a 503 `keys_unavailable`, as for `load`.
-   */
-  peek(kid: string | undefined): readonly VerificationKey[] | undefined;
-  /**
-   * Keys for `kid`, fetching if needed; `[]` when still unknown. Bounded like a JWKS fetch: a load
-   * that does not settle within `jwks.timeout`, rejects, or throws is a 503 `keys_unavailable` with
-   * `Retry-After` (`jwks.errorCooldown`) and the verifier's `keys_unavailable` event; a
-   * `KeysUnavailableError` (or another `AuthError`) you throw is answered as it is.
-   */
-  load(kid: string | undefined): Promise<readonly VerificationKey[]>;
-}
-
-/** The payload of the `token_rejected` event. Never holds the token. */
-export interface TokenRejectedEvent {
-  code: AuthErrorCode;
-  reason: RejectReason;
-  status: number;
-  /** The configured issuer the token was checked against; undefined before one was chosen. */
-  issuer: string | undefined;
-  /**
-   * With `reason: 'invalid_issuer'`, the `iss` the token carried (unverified; not a secret), cut to
-   * {@link MAX_REPORTED_ISSUER_LENGTH} characters: shows a trailing slash or `localhost` vs
-   * `127.0.0.1` next to the configured issuer. Undefined otherwise, or when `iss` is not a string.
-   */
-  tokenIssuer?: string | undefined;
-}
-
-/** Longest `tokenIssuer` reported in a `token_rejected` event; a longer `iss` is cut and ends in `…`. */
-export const MAX_REPORTED_ISSUER_LENGTH = 256;
-
-function reportedIssuer(iss: unknown): string | undefined {
-  if (typeof iss !== 'string') return undefined;
-  return iss.length <= MAX_REPORTED_ISSUER_LENGTH ? iss : `${iss.slice(0, MAX_REPORTED_ISSUER_LENGTH - 1)}…`;
-}
-
-/** Counters returned by {@link Verifier.stats}. */
-export interface VerifierStats {
-  verified: number;
-  rejected: number;
-  rejectedByReason: Partial<Record<RejectReason, number>>;
-  /** Verified-token cache hits and misses (zeros when the cache is off). */
-  tokenCache: { hits: number; misses: number; size: number };
-  issuers: Record<string, IssuerKeysStats | undefined>;
-  /** Per issuer with `introspection`: calls, cache hits and misses, failures. */
-  introspection: Record<string, IntrospectionStats>;
-}
-
-/**
- * Events of a verifier: the JWKS and discovery events of its issuers, the introspection events
- * (`introspection_completed`, `introspection_failed`, `introspection_cache_failed`), `token_rejected`, and
- * `replay_store_failed` when the DPoP replay store fails or times out.
- */
-export type VerifierEvents = Omit<IssuerKeysEvents, 'keys_unavailable'> &
-  Omit<IntrospectionEvents, 'discovery_failed'> & {
-    token_rejected: [TokenRejectedEvent];
-    replay_store_failed: [ReplayStoreFailedEvent];
-    /** From the JWKS cache (`uri` set), or from an issuer's `keySource` (`uri` undefined, `issuer` set). */
-    keys_unavailable: [JwksFailureEvent | KeySourceFailureEvent];
-  };
+export type { KeySource } from './keys/key-source.js';
+export { MAX_REPORTED_ISSUER_LENGTH } from './observability/events.js';
+export type { TokenRejectedEvent, VerifierEvents, VerifierStats } from './observability/events.js';
+export type { Verifier } from './verifier-types.js';
 
 /** Failures of `parseJws` that mean "not a compact JWS at all": such a token may be opaque. */
 const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload']);
@@ -116,55 +47,6 @@ interface IssuerRuntime extends ResolvedIssuer {
   readonly jwks: IssuerKeys | undefined;
   /** For an issuer with `introspection`. */
   readonly introspector: Introspector | undefined;
-}
-
-/**
- * Verifies bearer access tokens. Create one per API with {@link createVerifier} and share it: it
- * holds the JWKS cache.
- */
-export interface Verifier<C extends object = JwtClaims> {
-  /**
-   * Verifies a token, or the credential of a request descriptor. Resolves to the verified token;
-   * rejects with an {@link AuthError} (400, 401, 503) and nothing else.
-   */
-  verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>>;
-  /**
-   * For adapters: like `verify(request)`, but with `optional`, a request that carries no credential
-   * resolves to undefined instead of a 401. An invalid credential is still refused.
-   */
-  authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined>;
-  /**
-   * Throws `InsufficientScopeError` (403) unless the token satisfies the requirement, or
-   * `CredentialsRequiredError` (401) when there is no token (a scoped route in optional mode).
-   */
-  checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void;
-  /**
-   * For adapters: the headers to add to the successful answer of a request this verifier accepted,
-   * or undefined when there are none (the usual case). With `dpop.nonce`, a request with a DPoP-bound
-   * token gets the current `DPoP-Nonce` (RFC 9449 §8.2), so that its client moves to a new nonce
-   * before the old one expires instead of after a 401. Optional, so that an object of your own that
-   * implements the rest still fits the adapters.
-   *
-   * @example
-   * ```ts
-   * const auth = await verifier.authenticate(describeRequest(req));
-   * for (const [name, value] of Object.entries(verifier.responseHeaders?.(auth) ?? {})) res.setHeader(name, value);
-   * ```
-   */
-  responseHeaders?(token: AccessToken<C> | undefined): Readonly<Record<string, string>> | undefined;
-  /** The configured realm, for challenges an adapter builds. */
-  readonly realm: string | undefined;
-  /**
-   * The RFC 9728 metadata from the `resourceMetadata` option (undefined without it): adapters serve
-   * `resourceMetadata.serve(request)` and every challenge names `resourceMetadata.url`.
-   */
-  readonly resourceMetadata: ResourceMetadata | undefined;
-  /** Subscribes to an event; see {@link VerifierEvents}. */
-  on<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
-  off<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
-  stats(): VerifierStats;
-  /** Releases the JWKS caches and aborts in-flight fetches and introspections. The verifier must not be used after. */
-  close(): void;
 }
 
 class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> implements Verifier<C> {

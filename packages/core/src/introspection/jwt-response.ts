@@ -8,7 +8,7 @@ import { algorithmSpec } from '../jwt/algorithms.js';
 import { normalizeMediaType } from '../jwt/claims.js';
 import { parseJws } from '../jwt/jws.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from '../jwt/signature.js';
-import type { KeySource } from '../verifier.js';
+import type { KeySource } from '../keys/key-source.js';
 
 /** What a signed response is checked with. */
 export interface JwtResponseContext {

@@ -11,7 +11,8 @@ import { rejectUnknownKeys } from './lib/known-keys.js';
 import { ResourceMetadata, type MetadataResponse, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import { normalizeScopeList } from './scopes/scopes.js';
 import type { JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
-import { createVerifier, type Verifier } from './verifier.js';
+import { createVerifier } from './verifier.js';
+import type { Verifier } from './verifier-types.js';
 
 /**
  * The descriptor core reads, from Node's `IncomingMessage` (Express's `req`, Fastify's `request.raw`,

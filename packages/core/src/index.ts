@@ -27,10 +27,13 @@ export type {
   AsymmetricAlgorithm,
   SymmetricAlgorithm,
 } from './types.js';
-export { createVerifier, MAX_REPORTED_ISSUER_LENGTH } from './verifier.js';
+export { createVerifier } from './verifier.js';
+export { MAX_REPORTED_ISSUER_LENGTH } from './observability/events.js';
 export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
-export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
+export type { Verifier } from './verifier-types.js';
+export type { VerifierStats, TokenRejectedEvent } from './observability/events.js';
+export type { KeySource } from './keys/key-source.js';
 export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
 export { extractCredential, readCredential } from './request/credential.js';
 export type { CredentialOptions, Credential } from './request/credential.js';
@@ -102,4 +105,4 @@ export type {
   IntrospectionCacheFailedEvent,
 } from './introspection/events.js';
 export type { FetchErrorKind } from './lib/fetch-json.js';
-export type { VerifierEvents } from './verifier.js';
+export type { VerifierEvents } from './observability/events.js';

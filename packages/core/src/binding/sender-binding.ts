@@ -43,6 +43,17 @@ export function replayKey(proof: CheckedProof): string {
 }
 
 /** Checks the sender constraints of verified tokens. */
+/**
+ * The headers of a successful answer: with `dpop.nonce`, a request with a DPoP-bound token gets the
+ * current `DPoP-Nonce` (RFC 9449 §8.2); undefined otherwise.
+ */
+export function dpopResponseHeaders(dpop: ResolvedDpop, token: AccessToken<object> | undefined): Readonly<Record<string, string>> | undefined {
+  const { nonces, mode } = dpop;
+  // A token with cnf.jkt passes only in the DPoP scheme: its request was a DPoP one.
+  if (nonces === undefined || mode === 'disabled' || token?.cnf?.jkt === undefined) return undefined;
+  return nonces.successHeaders();
+}
+
 export class SenderBinding {
   readonly #dpop: ResolvedDpop;
   readonly #mtls: ResolvedMtls;

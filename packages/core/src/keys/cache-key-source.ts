@@ -6,7 +6,7 @@
  * are imported once per isolate; past `maxAge` they keep serving while a background refresh, handed to
  * `waitUntil`, fetches and stores the new document.
  */
-import type { KeySourceMethods as KeySource } from './bounded-key-source.js';
+import type { KeySource } from './key-source.js';
 import { fetchJson, normalizeHttpUri } from '../lib/fetch-json.js';
 import { importVerificationKey, jwkFingerprint, type VerificationKey } from './jwk-import.js';
 

@@ -177,22 +177,23 @@ async function startWorkerd(options: StartOptions): Promise<RuntimeHost> {
     ...WORKERD_COMPATIBILITY,
     ...options.miniflare,
   });
-  const origin = 'http://api.test';
   let url: URL;
   try {
-    // Miniflare's entry socket on 127.0.0.1, for raw requests; fetch() goes through dispatchFetch.
+    // Miniflare's entry socket on 127.0.0.1: requests go there over HTTP, so the worker sees the URL and
+    // Host the client used (dispatchFetch would show it 127.0.0.1 as Host under another URL).
     url = await mf.ready;
   } catch (error) {
     await mf.dispose().catch(() => undefined);
     throw error;
   }
+  let disposed: Promise<void> | undefined;
   const { version } = require(require.resolve('workerd/package.json', { paths: [dirname(require.resolve('miniflare'))] })) as { version: string };
   return {
     runtime: 'workerd',
     version: `workerd ${version}`,
-    origin,
+    origin: url.origin,
     url: url.origin,
-    fetch: async (path, init) => await mf.dispatchFetch(`${origin}${path}`, init as never),
-    close: () => mf.dispose(),
+    fetch: (path, init) => fetch(`${url.origin}${path}`, init),
+    close: () => (disposed ??= mf.dispose()),
   };
 }

@@ -50,6 +50,6 @@ export const webCryptoBackend: SignatureBackend = Object.freeze({
   verify(alg: string, key: VerificationKey, signingInput: Uint8Array, signature: Uint8Array): Promise<boolean> {
     const jwk = jwkOf(key);
     if (jwk === undefined) return Promise.resolve(false);
-    return verifyWebCrypto(alg, key, jwk as WebCryptoPublicJwk, signingInput, signature);
+    return verifyWebCrypto(alg, key, jwk, signingInput, signature);
   },
 });

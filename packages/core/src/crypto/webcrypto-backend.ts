@@ -7,7 +7,7 @@
  */
 import type { KeyFacts, PublicJwk, SignatureBackend, VerificationKey } from './backend.js';
 import { nodeBackend } from './node.js';
-import { verifyWebCrypto, type WebCryptoPublicJwk } from './webcrypto.js';
+import { verifyWebCrypto } from './webcrypto.js';
 
 /** The public members each key was imported from: what `crypto.subtle.importKey` takes. */
 const members = new WeakMap<VerificationKey, PublicJwk>();

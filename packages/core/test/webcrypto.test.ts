@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair, generateSecret, exportJWK as exportSecret } from 'jose';
+import { isWorkerd, signatureBackend } from '../src/crypto/default.js';
+import { nodeBackend } from '../src/crypto/node.js';
+import { webCryptoBackend } from '../src/crypto/webcrypto-backend.js';
 import { importWebCryptoKey, subtleCrypto, verifyHmacWebCrypto, verifyWebCrypto, type WebCryptoPublicJwk } from '../src/crypto/webcrypto.js';
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -96,4 +99,34 @@ describe('WebCrypto signature verification (globalThis.crypto.subtle, against jo
       await expect(verifyHmacWebCrypto('RS256', {}, bytes, signingInput, signature)).resolves.toBe(false);
     });
   }
+});
+
+describe('the WebCrypto backend behind the signature interface', () => {
+  it('on Node the verifier keeps node:crypto (synchronous); workerd is told by its user agent', () => {
+    expect(isWorkerd()).toBe(false);
+    expect(signatureBackend()).toBe(nodeBackend);
+    expect(nodeBackend.name).toBe('node:crypto');
+    expect(webCryptoBackend.name).toBe('webcrypto');
+  });
+
+  for (const alg of ['RS256', 'PS384', 'ES512', 'EdDSA'] as const) {
+    it(`imports a JWKS key with the shared checks and verifies a jose ${alg} token asynchronously`, async () => {
+      const { jwk, token } = await signed(alg);
+      const key = webCryptoBackend.importKey(jwk, { kid: 'k1', alg: undefined, modulusBits: jwk.kty === 'RSA' ? 2048 : undefined });
+      expect(key).toMatchObject({ kid: 'k1', kty: jwk.kty });
+      const { signingInput, signature } = parts(token);
+      const verdict = webCryptoBackend.verify(alg, key!, signingInput, signature);
+      expect(verdict).toBeInstanceOf(Promise);
+      await expect(verdict).resolves.toBe(true);
+      const other = await signed(alg);
+      await expect(webCryptoBackend.verify(alg, key!, parts(other.token).signingInput, parts(other.token).signature)).resolves.toBe(false);
+    });
+  }
+
+  it('verifies with a key the node:crypto backend imported (its members read back from the KeyObject)', async () => {
+    const { jwk, token } = await signed('ES256');
+    const key = nodeBackend.importKey(jwk, { kid: undefined, alg: 'ES256', modulusBits: undefined });
+    const { signingInput, signature } = parts(token);
+    await expect(webCryptoBackend.verify('ES256', key!, signingInput, signature)).resolves.toBe(true);
+  });
 });

@@ -2,8 +2,8 @@
 // jwtVerify on Node, Bun, Deno and workerd (miniflare), in one run, for RS256, ES256 and EdDSA. On each
 // runtime both libraries verify the same tokens with the same keys in interleaved rounds; the report is
 // the ratio Portcullis/jose per runtime and algorithm (medians over rounds), plus the rates. Batches are
-// timed from this process (workerd's clock stands still while a request computes), minus the median
-// round trip of an empty batch. Nothing here is asserted. BENCH_QUICK=1 for a short smoke run.
+// timed from this process (workerd's clock stands still while a request computes), less the median
+// round trip of an empty batch; each case's batch is sized in the warm-up to take ~400 ms. Nothing here is asserted. BENCH_QUICK=1 for a short smoke run.
 // Writes test/bench/results-runtimes.md.
 /* global fetch */
 import { spawn } from 'node:child_process';
@@ -23,7 +23,8 @@ const testRoot = join(here, '..');
 const require = createRequire(import.meta.url);
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 3 : 9;
-const BATCH = QUICK ? 200 : 1000;
+/** Each case's batch is sized in the warm-up to take about this long, so the round trip weighs little. */
+const BATCH_MS = QUICK ? 100 : 400;
 const ALGS = ['RS256', 'ES256', 'EdDSA'];
 const LIBS = ['portcullis', 'jose'];
 const POOL = 64;
@@ -116,30 +117,37 @@ async function timeBatch(host, lib, alg, n) {
 }
 
 async function measure(name, host) {
-  // Warm-up, and the sanity check: a case whose tokens do not all verify is reported, not measured.
+  const emptyRtts = [];
+  for (let i = 0; i < 5; i++) emptyRtts.push(await timeBatch(host, 'none', 'RS256', 0));
+  // Warm-up, the sanity check (a case whose tokens do not all verify is reported, not measured), and
+  // the batch size of each case.
   const failed = {};
+  const batch = {};
   for (const alg of ALGS) {
     for (const lib of LIBS) {
       try {
-        await timeBatch(host, lib, alg, Math.min(200, BATCH));
+        await timeBatch(host, lib, alg, 100);
+        const ms = await timeBatch(host, lib, alg, 200);
+        const perOp = Math.max(0.001, (ms - median(emptyRtts)) / 200);
+        batch[`${lib} ${alg}`] = Math.min(50_000, Math.max(100, Math.round(BATCH_MS / perOp)));
       } catch (error) {
         failed[alg] = error.message;
       }
     }
   }
-  const emptyRtts = [];
   const samples = {};
   const cases = ALGS.filter((alg) => failed[alg] === undefined).flatMap((alg) => LIBS.map((lib) => [lib, alg]));
   for (let round = 0; round < ROUNDS; round++) {
     emptyRtts.push(await timeBatch(host, 'none', 'RS256', 0));
     const order = cases.map((_, i) => cases[(i + round) % cases.length]);
-    for (const [lib, alg] of order) (samples[`${lib} ${alg}`] ??= []).push(await timeBatch(host, lib, alg, BATCH));
+    for (const [lib, alg] of order) (samples[`${lib} ${alg}`] ??= []).push(await timeBatch(host, lib, alg, batch[`${lib} ${alg}`]));
   }
   const rtt = median(emptyRtts);
   const rows = ALGS.map((alg) => {
     if (failed[alg] !== undefined) return { runtime: name, version: host.version, alg, failed: failed[alg] };
-    const ratios = samples[`portcullis ${alg}`].map((ms, i) => (samples[`jose ${alg}`][i] - rtt) / (ms - rtt));
-    const rate = (lib) => BATCH / ((median(samples[`${lib} ${alg}`]) - rtt) / 1000);
+    const rates = (lib) => samples[`${lib} ${alg}`].map((ms) => batch[`${lib} ${alg}`] / ((ms - rtt) / 1000));
+    const ratios = rates('portcullis').map((rate, i) => rate / rates('jose')[i]);
+    const rate = (lib) => median(rates(lib));
     return { runtime: name, version: host.version, alg, portcullis: rate('portcullis'), jose: rate('jose'), ratio: median(ratios) };
   });
   for (const row of rows.filter((r) => r.failed !== undefined)) say(`${row.version.padEnd(22)} ${row.alg.padEnd(6)} not measured: ${row.failed}`);
@@ -173,8 +181,8 @@ const lines = [
   '# Verification throughput per runtime',
   '',
   `\`node test/bench/runtimes.mjs\`${QUICK ? ' (BENCH_QUICK=1: a smoke run, not for comparison)' : ''}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}).`,
-  `${ROUNDS} interleaved rounds of ${BATCH} verifications per case; a pool of ${POOL} distinct tokens per algorithm; Portcullis's token cache off.`,
-  'Rates are verifications per wall-clock second of a batch, minus the median round trip of an empty batch;',
+  `${ROUNDS} interleaved rounds; each case's batch sized in the warm-up to take ~${BATCH_MS} ms; a pool of ${POOL} distinct tokens per algorithm; Portcullis's token cache off.`,
+  'Rates are verifications per wall-clock second of a batch, less the median round trip of an empty batch (medians over rounds);',
   '`ratio` is the median over rounds of Portcullis/jose on the same runtime in the same round (above 1: Portcullis faster).',
   '',
   '| runtime | alg | Portcullis /s | jose jwtVerify /s | ratio |',

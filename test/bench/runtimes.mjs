@@ -4,7 +4,7 @@
 // the ratio Portcullis/jose per runtime and algorithm (medians over rounds), plus the rates. Batches are
 // timed from this process (workerd's clock stands still while a request computes), less the median
 // round trip of an empty batch; each case's batch is sized in the warm-up to take ~400 ms. Nothing here is asserted. BENCH_QUICK=1 for a short smoke run.
-// Writes test/bench/results-runtimes.md.
+// BENCH_RUNTIMES=deno,workerd measures some runtimes only. Writes test/bench/results-runtimes.md.
 /* global fetch */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -163,7 +163,8 @@ await issuer.close();
 
 const rows = [];
 const starters = { node: async () => nodeHost(setupBody), bun: () => startProcess('bun'), deno: () => startProcess('deno'), workerd: startWorkerd };
-for (const [name, start] of Object.entries(starters)) {
+const only = process.env.BENCH_RUNTIMES?.split(',').map((name) => name.trim());
+for (const [name, start] of Object.entries(starters).filter(([name]) => only === undefined || only.includes(name))) {
   const host = await start();
   if (host === undefined) {
     say(`${name}: not installed, skipped`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair, generateSecret, exportJWK as exportSecret } from 'jose';
-import { isWorkerd, signatureBackend } from '../src/crypto/default.js';
+import { isDeno, isWorkerd, signatureBackend } from '../src/crypto/default.js';
 import { nodeBackend } from '../src/crypto/node.js';
 import { webCryptoBackend } from '../src/crypto/webcrypto-backend.js';
 import { importWebCryptoKey, subtleCrypto, verifyHmacWebCrypto, verifyWebCrypto, type WebCryptoPublicJwk } from '../src/crypto/webcrypto.js';
@@ -102,8 +102,9 @@ describe('WebCrypto signature verification (globalThis.crypto.subtle, against jo
 });
 
 describe('the WebCrypto backend behind the signature interface', () => {
-  it('on Node the verifier keeps node:crypto (synchronous); workerd is told by its user agent', () => {
+  it('on Node the verifier keeps node:crypto (synchronous); workerd and Deno are told by feature detection', () => {
     expect(isWorkerd()).toBe(false);
+    expect(isDeno()).toBe(false);
     expect(signatureBackend()).toBe(nodeBackend);
     expect(nodeBackend.name).toBe('node:crypto');
     expect(webCryptoBackend.name).toBe('webcrypto');

@@ -155,6 +155,7 @@ async function measure(name, host) {
   return rows;
 }
 
+const loadAtStart = os.loadavg()[0];
 const issuer = await startFakeIssuer();
 const tokens = Object.fromEntries(ALGS.map((alg) => [alg, Array.from({ length: POOL }, (_, i) => issuer.mint({ sub: `user-${i}` }, { alg, lifetime: 3600 }))]));
 const jwks = await (await fetch(issuer.jwksUri)).json();
@@ -182,6 +183,7 @@ const lines = [
   '# Verification throughput per runtime',
   '',
   `\`node test/bench/runtimes.mjs\`${QUICK ? ' (BENCH_QUICK=1: a smoke run, not for comparison)' : ''}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}).`,
+  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0].toFixed(2)}: above ~2, other work shares the CPUs and the figures are noise, not results.`,
   `${ROUNDS} interleaved rounds; each case's batch sized in the warm-up to take ~${BATCH_MS} ms; a pool of ${POOL} distinct tokens per algorithm; Portcullis's token cache off.`,
   'Rates are verifications per wall-clock second of a batch, less the median round trip of an empty batch (medians over rounds);',
   '`ratio` is the median over rounds of Portcullis/jose on the same runtime in the same round (above 1: Portcullis faster).',

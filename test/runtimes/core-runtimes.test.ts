@@ -3,7 +3,9 @@
  * module scope verifies tokens of every algorithm and DPoP proofs from the fake issuer on 127.0.0.1, and
  * refuses what it must, with the same outcome on every runtime. Run `pnpm build` first (the apps import dist).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDpopKey, createDpopProof, startFakeIssuer, type DpopKey, type FakeIssuer } from '@portcullis/testing';
@@ -14,6 +16,34 @@ const HMAC_ISSUER = 'https://hmac.issuer.test';
 const SECRET = 'a-shared-secret-of-at-least-32-bytes!';
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 const DPOP_ALGS = ['ES256', 'EdDSA', 'RS256'] as const;
+const CORE_VERSION = (JSON.parse(readFileSync(join(HERE, '..', '..', 'packages', 'core', 'package.json'), 'utf8')) as { version: string }).version;
+
+/** An issuer on 127.0.0.1 that serves `keysFrom`'s keys and records the User-Agent of every request. */
+async function recordingIssuer(keysFrom: FakeIssuer): Promise<{ url: string; agents: (string | undefined)[]; close(): Promise<void> }> {
+  const agents: (string | undefined)[] = [];
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    agents.push(req.headers['user-agent']);
+    const body =
+      req.url === '/.well-known/oauth-authorization-server'
+        ? { issuer: origin, jwks_uri: `${origin}/jwks` }
+        : req.url === '/jwks'
+          ? { keys: keysFrom.kids().map((kid) => keysFrom.publicJwk(kid)) }
+          : undefined;
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: origin,
+    agents,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 interface Outcome {
   ok: boolean;
@@ -32,6 +62,7 @@ for (const runtime of RUNTIMES) {
     let issuer: FakeIssuer;
     let host: RuntimeHost | undefined;
     let startError: unknown;
+    let agentIssuer: Awaited<ReturnType<typeof recordingIssuer>>;
     const dpopKeys = new Map<string, DpopKey>();
 
     beforeAll(async () => {
@@ -42,11 +73,12 @@ for (const runtime of RUNTIMES) {
       issuer.currentKid('ES384');
       issuer.currentKid('ES512');
       for (const alg of DPOP_ALGS) dpopKeys.set(alg, createDpopKey(alg));
+      agentIssuer = await recordingIssuer(issuer);
       try {
         host = await startRuntime(runtime, binary!, {
           serveEntry: join(HERE, 'fixtures', 'serve.mjs'),
           workerEntry: join(HERE, 'fixtures', 'worker.mjs'),
-          config: { issuer: issuer.url, audience: issuer.audience, hmacIssuer: HMAC_ISSUER, secret: SECRET },
+          config: { issuer: issuer.url, audience: issuer.audience, hmacIssuer: HMAC_ISSUER, secret: SECRET, agentIssuer: agentIssuer.url },
         });
       } catch (error) {
         // Each test reports it (a worker that throws at module scope fails to start).
@@ -56,6 +88,7 @@ for (const runtime of RUNTIMES) {
 
     afterAll(async () => {
       await host?.close();
+      await agentIssuer?.close();
       await issuer?.close();
     });
 
@@ -117,6 +150,11 @@ for (const runtime of RUNTIMES) {
     it('refuses a DPoP-bound token sent as a bearer token', async () => {
       const token = issuer.mint({}, { dpopKey: dpopKeys.get('ES256')! });
       expect(await bearer(token)).toEqual({ ok: false, status: 401, code: 'invalid_token', reason: 'dpop_bound_token_as_bearer' });
+    });
+
+    it(`discovery and JWKS requests say User-Agent: portcullis/${CORE_VERSION} (no file read at run time)`, async () => {
+      expect(await call('/agent', { authorization: `Bearer ${issuer.mint({ iss: agentIssuer.url })}` })).toMatchObject({ ok: true, alg: 'RS256' });
+      expect(agentIssuer.agents).toEqual([`portcullis/${CORE_VERSION}`, `portcullis/${CORE_VERSION}`]);
     });
 
     it('a verifier made while serving one request discovers and fetches keys while serving a later one', async () => {

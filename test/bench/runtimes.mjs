@@ -3,11 +3,12 @@
 // runtime both libraries verify the same tokens with the same keys in interleaved rounds; the report is
 // the ratio Portcullis/jose per runtime and algorithm (medians over rounds), plus the rates. Batches are
 // timed from this process (workerd's clock stands still while a request computes), less the median
-// round trip of an empty batch; each case's batch is sized in the warm-up to take ~400 ms. Nothing here is asserted. BENCH_QUICK=1 for a short smoke run.
+// round trip of an empty batch; each case's batch is sized in the warm-up to take ~400 ms. Rates are per
+// CPU-second of the runtime process (its threads included: WebCrypto may verify off the main thread). Nothing here is asserted. BENCH_QUICK=1 for a short smoke run.
 // BENCH_RUNTIMES=deno,workerd measures some runtimes only. Writes test/bench/results-runtimes.md.
 /* global fetch */
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,6 +37,37 @@ const median = (values) => {
 };
 const say = (line) => process.stderr.write(`${line}\n`);
 
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU milliseconds (user + system, all threads) a process has used so far, from /proc (Linux). */
+function procCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** The workerd process miniflare started (a child of this process). */
+function workerdPid() {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === 'workerd' && ppid === process.pid) return Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return undefined;
+}
+
 async function startProcess(runtime) {
   let binary;
   try {
@@ -61,7 +93,12 @@ async function startProcess(runtime) {
     child.once('exit', (code) => reject(new Error(`${runtime} exited with ${code}`)));
   });
   const { port, runtime: version } = JSON.parse(line);
-  return { version, fetch: (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init), close: async () => void child.kill() };
+  return {
+    version,
+    fetch: (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init),
+    cpuMs: () => procCpuMs(child.pid),
+    close: async () => void child.kill(),
+  };
 }
 
 async function startWorkerd() {
@@ -90,7 +127,14 @@ async function startWorkerd() {
   });
   await mf.ready;
   const workerdVersion = require(require.resolve('workerd/package.json', { paths: [dirname(require.resolve('miniflare'))] })).version;
-  return { version: `workerd ${workerdVersion}`, fetch: (path, init) => mf.dispatchFetch(`http://bench.test${path}`, init), close: () => mf.dispose() };
+  const pid = workerdPid();
+  if (pid === undefined) throw new Error('the workerd process was not found among this process\'s children');
+  return {
+    version: `workerd ${workerdVersion}`,
+    fetch: (path, init) => mf.dispatchFetch(`http://bench.test${path}`, init),
+    cpuMs: () => procCpuMs(pid),
+    close: () => mf.dispose(),
+  };
 }
 
 /** Node: the same loop in this process, timed here too. */
@@ -103,22 +147,36 @@ function nodeHost(setupBody) {
       const result = await runInProcess(url.searchParams.get('lib'), url.searchParams.get('alg'), Number(url.searchParams.get('n')));
       return { json: async () => result };
     },
+    cpuMs: () => {
+      // This process's own CPU, threads included (jose's WebCrypto work runs on libuv's pool).
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1000;
+    },
     close: async () => undefined,
   };
 }
 
+/** Wall and CPU milliseconds of one batch; the CPU is the runtime process's own. */
 async function timeBatch(host, lib, alg, n) {
+  const cpuBefore = host.cpuMs();
   const started = performance.now();
   const response = await host.fetch(`/run?lib=${lib}&alg=${alg}&n=${n}`);
   const result = await response.json();
   const ms = performance.now() - started;
+  const cpu = host.cpuMs() - cpuBefore;
   if (result.passed !== n) throw new Error(`${lib} ${alg}: ${result.passed}/${n} passed${result.error ? ` (${result.error})` : ''}`);
-  return ms;
+  return { ms, cpu };
 }
 
 async function measure(name, host) {
   const emptyRtts = [];
-  for (let i = 0; i < 5; i++) emptyRtts.push(await timeBatch(host, 'none', 'RS256', 0));
+  const emptyCpu = [];
+  const empty = async () => {
+    const { ms, cpu } = await timeBatch(host, 'none', 'RS256', 0);
+    emptyRtts.push(ms);
+    emptyCpu.push(cpu);
+  };
+  for (let i = 0; i < 5; i++) await empty();
   // Warm-up, the sanity check (a case whose tokens do not all verify is reported, not measured), and
   // the batch size of each case.
   const failed = {};
@@ -127,7 +185,7 @@ async function measure(name, host) {
     for (const lib of LIBS) {
       try {
         await timeBatch(host, lib, alg, 100);
-        const ms = await timeBatch(host, lib, alg, 200);
+        const { ms } = await timeBatch(host, lib, alg, 200);
         const perOp = Math.max(0.001, (ms - median(emptyRtts)) / 200);
         batch[`${lib} ${alg}`] = Math.min(50_000, Math.max(100, Math.round(BATCH_MS / perOp)));
       } catch (error) {
@@ -138,14 +196,14 @@ async function measure(name, host) {
   const samples = {};
   const cases = ALGS.filter((alg) => failed[alg] === undefined).flatMap((alg) => LIBS.map((lib) => [lib, alg]));
   for (let round = 0; round < ROUNDS; round++) {
-    emptyRtts.push(await timeBatch(host, 'none', 'RS256', 0));
+    await empty();
     const order = cases.map((_, i) => cases[(i + round) % cases.length]);
     for (const [lib, alg] of order) (samples[`${lib} ${alg}`] ??= []).push(await timeBatch(host, lib, alg, batch[`${lib} ${alg}`]));
   }
-  const rtt = median(emptyRtts);
+  const rtt = median(emptyCpu);
   const rows = ALGS.map((alg) => {
     if (failed[alg] !== undefined) return { runtime: name, version: host.version, alg, failed: failed[alg] };
-    const rates = (lib) => samples[`${lib} ${alg}`].map((ms) => batch[`${lib} ${alg}`] / ((ms - rtt) / 1000));
+    const rates = (lib) => samples[`${lib} ${alg}`].map(({ cpu }) => batch[`${lib} ${alg}`] / (Math.max(1, cpu - rtt) / 1000));
     const ratios = rates('portcullis').map((rate, i) => rate / rates('jose')[i]);
     const rate = (lib) => median(rates(lib));
     return { runtime: name, version: host.version, alg, portcullis: rate('portcullis'), jose: rate('jose'), ratio: median(ratios) };
@@ -185,7 +243,7 @@ const lines = [
   `\`node test/bench/runtimes.mjs\`${QUICK ? ' (BENCH_QUICK=1: a smoke run, not for comparison)' : ''}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}).`,
   `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0].toFixed(2)}: above ~2, other work shares the CPUs and the figures are noise, not results.`,
   `${ROUNDS} interleaved rounds; each case's batch sized in the warm-up to take ~${BATCH_MS} ms; a pool of ${POOL} distinct tokens per algorithm; Portcullis's token cache off.`,
-  'Rates are verifications per wall-clock second of a batch, less the median round trip of an empty batch (medians over rounds);',
+  'Rates are verifications per CPU-second of the runtime process (user + system, all its threads, from /proc or `process.cpuUsage()`), less the CPU of an empty batch (medians over rounds);',
   '`ratio` is the median over rounds of Portcullis/jose on the same runtime in the same round (above 1: Portcullis faster).',
   '',
   '| runtime | alg | Portcullis /s | jose jwtVerify /s | ratio |',

@@ -83,6 +83,9 @@ export function subtleCrypto(): SubtleCrypto | undefined {
 
 /** Per key holder, the import for each algorithm; `undefined` when the runtime refused the key. */
 const imports = new WeakMap<object, Map<string, Promise<CryptoKey | undefined>>>();
+/** The settled imports (`null`: refused), so that a verification with a known key awaits nothing else. */
+const imported = new WeakMap<object, Map<string, CryptoKey | null>>();
+const FALSE = Promise.resolve(false);
 
 /**
  * The `CryptoKey` of `jwk` for `alg`, imported on first use and cached per `holder` (the verification
@@ -100,12 +103,17 @@ export function importWebCryptoKey(holder: object, jwk: WebCryptoPublicJwk, alg:
     byAlg = new Map();
     imports.set(holder, byAlg);
   }
-  let imported = byAlg.get(alg);
-  if (imported === undefined) {
-    imported = importOnce(jwk, alg);
-    byAlg.set(alg, imported);
+  let pending = byAlg.get(alg);
+  if (pending === undefined) {
+    pending = importOnce(jwk, alg).then((key) => {
+      let settled = imported.get(holder);
+      if (settled === undefined) imported.set(holder, (settled = new Map<string, CryptoKey | null>()));
+      settled.set(alg, key ?? null);
+      return key;
+    });
+    byAlg.set(alg, pending);
   }
-  return imported;
+  return pending;
 }
 
 async function importOnce(jwk: WebCryptoPublicJwk, alg: string): Promise<CryptoKey | undefined> {
@@ -129,17 +137,23 @@ async function importOnce(jwk: WebCryptoPublicJwk, alg: string): Promise<CryptoK
  * const ok = await verifyWebCrypto('ES256', key, key.jwk, signingInput, signature);
  * ```
  */
-export async function verifyWebCrypto(alg: string, holder: object, jwk: WebCryptoPublicJwk, signingInput: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export function verifyWebCrypto(alg: string, holder: object, jwk: WebCryptoPublicJwk, signingInput: Uint8Array, signature: Uint8Array): Promise<boolean> {
   const spec = subtleAlgorithm(alg);
-  if (spec === undefined || spec.kty === 'oct') return false;
-  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
-  const key = await importWebCryptoKey(holder, jwk, alg);
-  if (key === undefined) return false;
+  if (spec === undefined || spec.kty === 'oct') return FALSE;
+  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return FALSE;
+  // The common case, a key already imported, goes straight to crypto.subtle: one promise, no extra hop.
+  const known = imported.get(holder)?.get(alg);
+  if (known === null) return FALSE;
+  if (known !== undefined) return subtleVerify(spec, known, signingInput, signature);
+  return importWebCryptoKey(holder, jwk, alg).then((key) => (key === undefined ? false : subtleVerify(spec, key, signingInput, signature)));
+}
+
+function subtleVerify(spec: SubtleAlgorithm, key: CryptoKey, signingInput: Uint8Array, signature: Uint8Array): Promise<boolean> {
   const verifyParams = spec.kty === 'OKP' ? { name: key.algorithm.name } : spec.verifyParams;
   try {
-    return await subtleCrypto()!.verify(verifyParams, key, signature, signingInput);
+    return subtleCrypto()!.verify(verifyParams, key, signature, signingInput).catch(() => false);
   } catch {
-    return false;
+    return FALSE;
   }
 }
 

@@ -67,6 +67,12 @@ beforeAll(async () => {
   verifiers.set('default', createVerifier(base));
   verifiers.set('tls', verifiers.get('default')!);
   verifiers.set('required', createVerifier({ ...base, dpop: { mode: 'required', algorithms: ['ES256', 'EdDSA'] } }));
+  const mtls = (certificateHeader: string, certificateHeaderFormat: 'xfcc' | 'pem' | 'url-encoded-pem', more: Record<string, unknown> = {}) =>
+    createVerifier({ ...base, mtls: { certificateHeader, certificateHeaderFormat, ...more } });
+  verifiers.set('xfcc', mtls('x-forwarded-client-cert', 'xfcc'));
+  verifiers.set('xfcc-append', mtls('x-forwarded-client-cert', 'xfcc', { xfccAppendingProxies: 1 }));
+  verifiers.set('pem', mtls('x-ssl-client-cert', 'pem'));
+  verifiers.set('url-pem', mtls('x-client-cert', 'url-encoded-pem'));
   verifiers.set('nonce', createVerifier({ ...base, dpop: { nonce: { secret: 'conformance-nonce-secret-32-bytes!', lifetime: 300 } } }));
 });
 
@@ -79,7 +85,7 @@ describe.each(ADAPTERS)('sender-constrained conformance: $name', (adapter) => {
   const apps = new Map<string, RunningApp>();
 
   beforeAll(async () => {
-    for (const app of ['default', 'required', 'nonce', 'tls'] as const) {
+    for (const app of ['default', 'required', 'nonce', 'tls', 'xfcc', 'xfcc-append', 'pem', 'url-pem'] as const) {
       for (const optional of [false, true]) {
         apps.set(`${app}:${optional}`, await adapter.start({ verifier: verifiers.get(app)!, optional, tls: app === 'tls' ? tls : undefined }));
       }

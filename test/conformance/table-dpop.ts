@@ -7,7 +7,14 @@ import { createDpopKey, createDpopProof, type DpopKey, type FakeIssuer, type Tes
 import { DPOP_ALGS, REALM } from './table.js';
 
 /** Which verifier and transport the row's app uses. */
-export type DpopApp = 'default' | 'required' | 'nonce' | 'tls';
+export type DpopApp = 'default' | 'required' | 'nonce' | 'tls' | ProxyApp;
+
+/**
+ * Apps behind a TLS-terminating proxy that forwards the client certificate in a header (RFC 8705 §3
+ * through a proxy): Envoy's XFCC alone (SANITIZE_SET) or after one appending proxy (APPEND_FORWARD),
+ * a PEM header and an nginx-style URL-encoded PEM header.
+ */
+export type ProxyApp = 'xfcc' | 'xfcc-append' | 'pem' | 'url-pem';
 
 export interface DpopContext {
   issuer: FakeIssuer;
@@ -238,5 +245,60 @@ export const DPOP_ROWS: readonly DpopRow[] = [
     build: (c) => ({ ...dpop('/protected', { token: () => c.issuer.mint({ scope: 'orders:read' }, { dpopKey: c.key, certificate: c.client }) })(c), cert: c.otherClient }),
     expect: tokenRefusedDpop,
   },
+  // Forwarded client certificates (RFC 8705 §3 behind a proxy): one certificate, from the proxy, or none.
+  ...xfccRows(),
   { name: 'default: a bare 401 offers Bearer and DPoP', app: 'default', path: '/protected', build: () => ({ headers: [] }), expect: { status: 401, error: null, challenge: `Bearer realm="${REALM}", DPoP realm="${REALM}", algs="${DPOP_ALGS}"` } },
 ];
+
+/** Envoy's XFCC `Cert` value: the URL-encoded PEM, quoted. */
+const xfccCert = (cert: TestCertificate) => `Cert="${encodeURIComponent(cert.cert)}"`;
+/** A PEM on one header line (a header cannot hold line breaks). */
+const pemLine = (cert: TestCertificate) => cert.cert.trim().replace(/\n/g, ' ');
+
+function certRequest(app: ProxyApp, name: string, bindTo: (c: DpopContext) => TestCertificate, values: (c: DpopContext) => [string, string][], status: 200 | 401): DpopRow {
+  return {
+    name,
+    app,
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { certificate: bindTo(c) });
+      return { token, headers: [['Authorization', `Bearer ${token}`], ...values(c)] };
+    },
+    expect: status === 200 ? { status: 200, auth: true } : { status: 401, scheme: 'Bearer', error: 'invalid_token' },
+  };
+}
+
+function xfccRows(): DpopRow[] {
+  const XFCC = 'X-Forwarded-Client-Cert';
+  const client = (c: DpopContext) => c.client;
+  const other = (c: DpopContext) => c.otherClient;
+  return [
+    certRequest('xfcc', 'xfcc: one element with the client certificate passes', client, (c) => [[XFCC, `By=spiffe://api;Hash=ab12;${xfccCert(c.client)};Subject="CN=orders-service"`]], 200),
+    certRequest(
+      'xfcc',
+      'xfcc: a quoted Subject holding escaped quotes and commas is one element',
+      client,
+      (c) => [[XFCC, `Hash=ab12;Subject="CN=\\"orders, service\\", O=Example";${xfccCert(c.client)};URI=spiffe://orders`]],
+      200,
+    ),
+    certRequest(
+      'xfcc',
+      'xfcc: an element injected before the proxy’s (ending in an unquoted value) is refused, not read first',
+      client,
+      (c) => [[XFCC, `${xfccCert(c.client)};By=spiffe://evil,By=spiffe://api;${xfccCert(c.otherClient)}`]],
+      401,
+    ),
+    certRequest('xfcc', 'xfcc: two elements are refused by default, even for the last one', other, (c) => [[XFCC, `${xfccCert(c.client)},${xfccCert(c.otherClient)}`]], 401),
+    certRequest('xfcc', 'xfcc: two header lines are refused', client, (c) => [[XFCC, xfccCert(c.client)], [XFCC, xfccCert(c.client)]], 401),
+    certRequest('xfcc', 'xfcc: an element with two Cert pairs is refused', client, (c) => [[XFCC, `${xfccCert(c.client)};${xfccCert(c.otherClient)}`]], 401),
+    certRequest('xfcc', 'xfcc: an unterminated quote is refused', client, (c) => [[XFCC, `Subject="CN=x;${xfccCert(c.client)}`]], 401),
+    certRequest('xfcc-append', 'xfcc with one appending proxy: the element it appended (last) is read', other, (c) => [[XFCC, `${xfccCert(c.client)},By=spiffe://api;${xfccCert(c.otherClient)}`]], 200),
+    certRequest('xfcc-append', 'xfcc with one appending proxy: the client’s own element is never read', client, (c) => [[XFCC, `${xfccCert(c.client)},By=spiffe://api;${xfccCert(c.otherClient)}`]], 401),
+    certRequest('pem', 'pem: one certificate passes', client, (c) => [['X-SSL-Client-Cert', pemLine(c.client)]], 200),
+    certRequest('pem', 'pem: two header lines (the client’s, then the proxy’s) are refused', client, (c) => [['X-SSL-Client-Cert', pemLine(c.client)], ['X-SSL-Client-Cert', pemLine(c.otherClient)]], 401),
+    certRequest('pem', 'pem: two certificates in one value are refused', client, (c) => [['X-SSL-Client-Cert', `${pemLine(c.client)} ${pemLine(c.otherClient)}`]], 401),
+    certRequest('url-pem', 'url-encoded-pem: one certificate passes', client, (c) => [['X-Client-Cert', encodeURIComponent(c.client.cert)]], 200),
+    certRequest('url-pem', 'url-encoded-pem: two header lines are refused', client, (c) => [['X-Client-Cert', encodeURIComponent(c.client.cert)], ['X-Client-Cert', encodeURIComponent(c.otherClient.cert)]], 401),
+    certRequest('url-pem', 'url-encoded-pem: two certificates in one value are refused', client, (c) => [['X-Client-Cert', encodeURIComponent(c.client.cert + c.otherClient.cert)]], 401),
+  ];
+}

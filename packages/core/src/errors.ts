@@ -79,6 +79,7 @@ export type RejectReason =
   | 'dpop_required'
   | 'certificate_missing'
   | 'certificate_mismatch'
+  | 'certificate_header_invalid'
   | 'binding_unverifiable'
   | 'binding_conflict'
   // after verification

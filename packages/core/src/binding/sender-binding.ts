@@ -12,7 +12,7 @@ import type { AccessToken, RequestDescriptor } from '../types.js';
 import type { ResolvedDpop } from './dpop-options.js';
 import { checkDpopProof, type CheckedProof } from './dpop-proof.js';
 import { requestHtu } from './htu.js';
-import { certificateThumbprint, clientCertificate, type ResolvedMtls } from './mtls.js';
+import { certificateThumbprint, forwardedCertificate, type ResolvedMtls } from './mtls.js';
 
 /** The payload of the `replay_store_failed` event: what failed, and what the verifier did. No token, no proof. */
 export interface ReplayStoreFailedEvent {
@@ -86,7 +86,10 @@ export class SenderBinding {
   }
 
   #checkCertificate(x5t: unknown, request: RequestDescriptor): void {
-    const der = clientCertificate(request, this.#mtls);
+    const { der, invalid } = forwardedCertificate(request, this.#mtls);
+    if (invalid === true) {
+      refuseToken('certificate_header_invalid', 'the forwarded client certificate header is malformed or names more than one certificate', this.#realm);
+    }
     if (der === undefined) refuseToken('certificate_missing', 'the token is bound to a client certificate the request does not present', this.#realm);
     if (typeof x5t !== 'string' || certificateThumbprint(der) !== x5t) {
       refuseToken('certificate_mismatch', 'the token is bound to another client certificate', this.#realm);

@@ -44,6 +44,8 @@ export interface DpopRow {
   app: DpopApp;
   method?: 'GET' | 'POST';
   path: string;
+  /** Send the target in absolute form (`GET http://host:port/path HTTP/1.1`, RFC 9112 §3.2.2). */
+  absoluteForm?: boolean;
   optional?: boolean;
   build(context: DpopContext): DpopRequest | Promise<DpopRequest>;
   expect: {
@@ -245,6 +247,33 @@ export const DPOP_ROWS: readonly DpopRow[] = [
     build: (c) => ({ ...dpop('/protected', { token: () => c.issuer.mint({ scope: 'orders:read' }, { dpopKey: c.key, certificate: c.client }) })(c), cert: c.otherClient }),
     expect: tokenRefusedDpop,
   },
+  // Request targets (RFC 9112 §3.2): the URL checked against htu is the one the router serves.
+  { name: 'target: absolute form with a proof for exactly that URI passes', app: 'default', path: '/protected', absoluteForm: true, build: dpop('/protected'), expect: { status: 200, auth: true } },
+  { name: 'target: absolute form with a proof for another path is refused', app: 'default', path: '/read', absoluteForm: true, build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: a proof for /files/a/b passes there', app: 'default', path: '/files/a/b', build: dpop('/files/a/b'), expect: { status: 200, auth: true } },
+  { name: 'target: /files/../protected does not take a proof for /protected', app: 'default', path: '/files/../protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/%2e%2e/protected does not take a proof for /protected', app: 'default', path: '/files/%2e%2e/protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/%2E%2e/protected (mixed case) does not take a proof for /protected', app: 'default', path: '/files/%2E%2e/protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/.%2E/protected (raw and encoded) does not take a proof for /protected', app: 'default', path: '/files/.%2E/protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/./protected does not take a proof for /files/protected', app: 'default', path: '/files/./protected', build: dpop('/files/protected'), expect: proofRefused },
+  {
+    name: 'target: two Host lines are a 400 (RFC 9112 §3.2)',
+    app: 'default',
+    path: '/protected',
+    build: (c) => dpop('/protected', { headers: [['Host', new URL(c.url).host], ['Host', 'evil.example']] })(c),
+    expect: { status: 400, scheme: 'DPoP', error: 'invalid_request' },
+  },
+  {
+    name: 'target: two Host lines are a 400 with a bearer token too',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' });
+      return { token, headers: [['Host', new URL(c.url).host], ['Host', new URL(c.url).host], ['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 400, scheme: 'Bearer', error: 'invalid_request' },
+  },
+
   // Forwarded client certificates (RFC 8705 §3 behind a proxy): one certificate, from the proxy, or none.
   ...xfccRows(),
   { name: 'default: a bare 401 offers Bearer and DPoP', app: 'default', path: '/protected', build: () => ({ headers: [] }), expect: { status: 401, error: null, challenge: `Bearer realm="${REALM}", DPoP realm="${REALM}", algs="${DPOP_ALGS}"` } },

@@ -27,6 +27,7 @@ export type RejectReason =
   | 'malformed_authorization'
   | 'multiple_credentials'
   | 'unsupported_credential_location'
+  | 'multiple_host'
   // the JWS
   | 'token_too_large'
   | 'malformed_token'

@@ -19,7 +19,7 @@ import {
 } from '@portcullis/testing';
 import { ADAPTERS, type AppTls, type RunningApp } from './apps.js';
 import { REALM } from './table.js';
-import { DPOP_ROWS, type DpopApp, type DpopContext, type DpopRequest, type DpopRow } from './table-dpop.js';
+import { DPOP_ROWS, weakIssuerJwk, type DpopApp, type DpopContext, type DpopRequest, type DpopRow } from './table-dpop.js';
 import { expectIdenticalRefusals, type Answer, type AnswersByRow } from './identical.js';
 
 
@@ -58,6 +58,7 @@ function send(url: string, method: string, path: string, request: DpopRequest): 
 
 beforeAll(async () => {
   issuer = await startFakeIssuer();
+  issuer.addKey(weakIssuerJwk());
   ca = createTestCertificateAuthority();
   const server = ca.issue({ commonName: '127.0.0.1', subjectAltNames: ['127.0.0.1'] });
   tls = { key: server.key, cert: server.cert, ca: ca.cert };

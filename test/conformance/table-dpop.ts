@@ -3,6 +3,7 @@
  * against every adapter by conformance-dpop.test.ts. A row builds its request from the app's URL (a
  * proof names it in `htu`), so rows are functions of a context rather than fixed header lists.
  */
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createDpopKey, createDpopProof, type DpopKey, type FakeIssuer, type TestCertificate } from '@portcullis/testing';
 import { DPOP_ALGS, REALM } from './table.js';
 
@@ -75,6 +76,30 @@ function dpop(
   };
 }
 
+/**
+ * An RS256 DPoP key with public exponent `e` (made once per exponent): FIPS 186-5 asks for
+ * 2^16 < e < 2^256, and a huge exponent makes every signature check cost thousands of times more.
+ */
+const rsaKeys = new Map<number, DpopKey>();
+function rsaKeyWithExponent(e: number): DpopKey {
+  let key = rsaKeys.get(e);
+  if (key === undefined) {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: e });
+    const jwk = pair.publicKey.export({ format: 'jwk' }) as { kty: string; n: string; e: string };
+    const publicJwk = { kty: 'RSA', n: jwk.n, e: jwk.e };
+    const thumbprint = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
+    key = { alg: 'RS256', privateKey: pair.privateKey, publicJwk, thumbprint } as DpopKey;
+    rsaKeys.set(e, key);
+  }
+  return key;
+}
+
+/** An issuer signing key with e = 3, published by the row's issuer before the verifier first fetches its keys. */
+export const WEAK_ISSUER_KID = 'rsa-e3';
+export function weakIssuerJwk(): Record<string, unknown> {
+  return { ...rsaKeyWithExponent(3).publicJwk, kid: WEAK_ISSUER_KID, alg: 'RS256', use: 'sig' };
+}
+
 const proofRefused = { status: 401, scheme: 'DPoP', error: 'invalid_dpop_proof' } as const;
 const tokenRefusedDpop = { status: 401, scheme: 'DPoP', error: 'invalid_token' } as const;
 
@@ -120,6 +145,47 @@ export const DPOP_ROWS: readonly DpopRow[] = [
     path: '/protected',
     build: (c) => dpop('/protected', { proof: { htu: `${c.url}/admin` }, headers: [['Host', `${new URL(c.url).host}/admin?`]] })(c),
     expect: proofRefused,
+  },
+
+  // Proof keys (FIPS 186-5 exponents; the key is compared with cnf.jkt before the signature is checked)
+  {
+    name: 'DPoP: an RSA proof key with e = 65537 passes',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const key = rsaKeyWithExponent(65537);
+      return dpop('/protected', { token: () => bound(c.issuer, key), proof: { key } })(c);
+    },
+    expect: { status: 200, auth: true },
+  },
+  {
+    name: 'DPoP: an RSA proof key with e = 3 is refused (FIPS 186-5: 2^16 < e)',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const key = rsaKeyWithExponent(3);
+      return dpop('/protected', { token: () => bound(c.issuer, key), proof: { key } })(c);
+    },
+    expect: proofRefused,
+  },
+  {
+    name: 'DPoP: a proof by a key other than cnf.jkt is refused as the wrong key before its signature is checked',
+    app: 'default',
+    path: '/protected',
+    build: dpop('/protected', { proof: { key: createDpopKey(), signingKey: createDpopKey().privateKey } }),
+    expect: tokenRefusedDpop,
+  },
+
+
+  {
+    name: 'issuer keys: a published RSA key with e = 3 verifies nothing (FIPS 186-5: 2^16 < e)',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { kid: WEAK_ISSUER_KID, key: rsaKeyWithExponent(3).privateKey });
+      return { token, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 401, scheme: 'Bearer', error: 'invalid_token' },
   },
 
   // Binding failures: 401 invalid_token, in the scheme the client used

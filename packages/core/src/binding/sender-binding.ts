@@ -98,14 +98,16 @@ export class SenderBinding {
 
   async #checkDpop(jkt: unknown, credential: Credential, request: RequestDescriptor, token: string): Promise<void> {
     if (jkt === undefined) refuseToken('dpop_token_unbound', 'the DPoP scheme needs a DPoP-bound token', this.#realm);
+    if (typeof jkt !== 'string') refuseToken('dpop_key_mismatch', 'the DPoP proof key is not the key the token is bound to', this.#realm);
     const nowMs = Date.now();
+    // The token is known here: its cnf.jkt is compared with the proof key before the proof's signature.
     const proof = await checkDpopProof(
       credential.proof!,
-      { method: request.method, htu: requestHtu(request, this.#dpop.htu), token, nowMs },
+      { method: request.method, htu: requestHtu(request, this.#dpop.htu), token, nowMs, jkt },
       this.#dpop,
       this.#realm,
     );
-    // §7.1: a proof by another key than the one the token names is a failure of the token's binding.
+    // Already compared in checkDpopProof; kept so that the binding holds whatever that function does.
     if (proof.jkt !== jkt) refuseToken('dpop_key_mismatch', 'the DPoP proof key is not the key the token is bound to', this.#realm);
     await this.#record(proof);
   }

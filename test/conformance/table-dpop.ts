@@ -88,7 +88,7 @@ function rsaKeyWithExponent(e: number): DpopKey {
     const jwk = pair.publicKey.export({ format: 'jwk' }) as { kty: string; n: string; e: string };
     const publicJwk = { kty: 'RSA', n: jwk.n, e: jwk.e };
     const thumbprint = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
-    key = { alg: 'RS256', privateKey: pair.privateKey, publicJwk, thumbprint } as DpopKey;
+    key = { alg: 'RS256', privateKey: pair.privateKey, publicJwk, thumbprint };
     rsaKeys.set(e, key);
   }
   return key;

@@ -149,6 +149,11 @@ export interface OpaqueMintOptions {
   lifetime?: number;
   /** "Now" in seconds since the epoch. Default `Math.floor(Date.now() / 1000)`. */
   now?: number;
+  /**
+   * `'random'` (default): 43 base64url characters. `'jws'`: three dot-separated base64url segments of random
+   * bytes, shaped like a compact JWS whose header does not parse (some servers' reference tokens look so).
+   */
+  shape?: 'random' | 'jws';
 }
 
 /**

@@ -102,8 +102,12 @@ export type VerifierEvents = Omit<IssuerKeysEvents, 'keys_unavailable'> &
     keys_unavailable: [JwksFailureEvent | KeySourceFailureEvent];
   };
 
-/** Failures of `parseJws` that mean "not a compact JWS at all": such a token may be opaque. */
-const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload']);
+/**
+ * Failures of `parseJws` that mean "not a JWT at all": such a token may be opaque. A reference token may
+ * look like a compact JWS (three base64url segments of random bytes): whatever keeps its header (or
+ * payload) from parsing, invalid UTF-8 included, it takes the opaque path.
+ */
+const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload', 'invalid_utf8']);
 
 /** An opaque token has no JOSE header; handlers and `validate` get this one. */
 const OPAQUE_HEADER: JwtHeader = Object.freeze({ alg: '' });
@@ -235,7 +239,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       const introspector = issuer.introspection === undefined ? undefined : this.#introspector(issuer, keys);
       const runtime: IssuerRuntime = { ...issuer, keys, jwks, introspector };
       this.#issuers.set(issuer.issuer, runtime);
-      if (introspector !== undefined && issuer.introspect === undefined) this.#opaqueIssuer = runtime;
+      if (introspector !== undefined && issuer.introspect !== 'always') this.#opaqueIssuer = runtime;
       const rules: ClaimRules = {
         audiences: issuer.audiences,
         clockTolerance: options.clockTolerance,
@@ -386,7 +390,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         throw new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm: this.realm });
       }
       issuer = runtime.issuer;
-      if (runtime.introspector !== undefined && runtime.introspect === undefined) {
+      // A JWT is verified locally, unless the issuer says to introspect everything ('all').
+      if (runtime.introspector !== undefined && runtime.introspect === 'all') {
         return this.#recorded(this.#introspected(token, runtime, jws.header, credential, request), issuer, scheme);
       }
       const alg = jws.header.alg;

@@ -131,8 +131,20 @@ describe('happy flow', () => {
     expect(issuer.stats.introspectionRequests).toBe(0);
   });
 
-  it('a compact JWS whose iss is the introspecting issuer is introspected (format jwt)', async () => {
+  it('a compact JWS whose iss is the introspecting issuer is verified locally by default (no introspection call)', async () => {
     const auth = await verifierFor().verify(issuer.mint({ scope: 'orders:read' }));
+    expect(auth.format).toBe('jwt');
+    expect(auth.scopes).toEqual(['orders:read']);
+    expect(issuer.stats.introspectionRequests).toBe(0);
+  });
+
+  it("introspect: 'all': a compact JWS whose iss is the introspecting issuer is introspected (format jwt)", async () => {
+    const verifier = createVerifier({
+      issuer: [{ issuer: issuer.url, introspect: 'all', introspection: { ...API, endpoint: issuer.introspectionEndpoint } }],
+      audience: issuer.audience,
+    });
+    open.push(verifier);
+    const auth = await verifier.verify(issuer.mint({ scope: 'orders:read' }));
     expect(auth.format).toBe('jwt');
     expect(auth.header.typ).toBe('at+jwt');
     expect(auth.scopes).toEqual(['orders:read']);

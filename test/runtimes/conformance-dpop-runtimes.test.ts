@@ -13,6 +13,7 @@ import { createVerifier, type Verifier } from '@portcullis/core';
 import {
   createClientCertificate,
   createDpopKey,
+  createTestCertificateAuthority,
   createDpopProof,
   startFakeIssuer,
   type DpopKey,
@@ -21,13 +22,25 @@ import {
 } from '@portcullis/testing';
 import { ADAPTERS, type RunningApp } from '../conformance/apps.js';
 import { REALM } from '../conformance/table.js';
-import { DPOP_ROWS, type DpopContext, type DpopRequest, type DpopRow } from '../conformance/table-dpop.js';
+import { DPOP_ROWS, weakIssuerJwk, type DpopContext, type DpopRequest, type DpopRow } from '../conformance/table-dpop.js';
 import { HERE, RUNTIMES, requireBinary, startRuntime, type RuntimeHost } from './harness.js';
 
 const NONCE_SECRET = 'conformance-nonce-secret-32-bytes!';
-const VARIANTS = ['default', 'required', 'nonce'] as const;
-/** Rows a TLS socket or Node's own Host parsing decides are left out (see `DpopRow.notOverFetch`). */
-const ROWS = DPOP_ROWS.filter((row) => row.app !== 'tls' && row.notOverFetch === undefined);
+const VARIANTS = ['default', 'required', 'nonce', 'xfcc', 'xfcc-append', 'pem', 'url-pem'] as const;
+/** Dot segments, raw or percent-encoded (`/files/%2e%2e/protected`). */
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:\/|$)/i;
+/**
+ * Left out: rows a TLS socket or Node's own Host parsing decides (`app: 'tls'`, `DpopRow.notOverFetch`);
+ * rows that send Host lines of their own, since here Host names the app; and targets with dot segments:
+ * a runtime parses `request.url` with the WHATWG URL parser before any code runs, resolving `..`, `.`
+ * and `%2e%2e`, so the route served and the `htu` compared are both the resolved path (a proof for
+ * `/protected` then rightly passes at `/files/../protected`, which *is* `/protected` there).
+ */
+const ROWS = DPOP_ROWS.filter(
+  (row) => row.app !== 'tls' && row.notOverFetch === undefined && !row.name.startsWith('target: two Host lines') && !DOT_SEGMENT.test(row.path),
+);
+/** miniflare's local entry server answers 500 to an absolute-form target before the worker runs. */
+const rowsFor = (runtime: string) => (runtime === 'workerd' ? ROWS.filter((row) => row.absoluteForm !== true) : ROWS);
 
 interface Answer {
   status: number;
@@ -42,12 +55,13 @@ const loopback: LookupFunction = (_hostname, options, callback) => {
 };
 
 function send(url: string, method: string, path: string, request: DpopRequest): Promise<Answer> {
-  const target = new URL(path, url);
+  const target = new URL(url);
   const lines: string[] = ['Host', target.host];
   for (const [name, value] of request.headers) lines.push(name, value);
   if (request.body !== undefined) lines.push('Content-Length', String(Buffer.byteLength(request.body)));
   return new Promise((resolve, reject) => {
-    const req = httpRequest(target, { method, headers: lines, timeout: 10_000, agent: false, lookup: loopback }, (res) => {
+    // The target is written as the row gives it (dot segments, absolute form): node:http sends `path` verbatim.
+    const req = httpRequest({ host: target.hostname, port: target.port, path, method, headers: lines, timeout: 10_000, agent: false, lookup: loopback }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -73,7 +87,7 @@ function comparable(answer: Answer) {
 
 let issuer: FakeIssuer;
 let key: DpopKey;
-/** No row here sends them (the certificate rows need TLS); the context type asks for two. */
+/** The client certificates of the forwarded-certificate rows (sent in a proxy's header, not over TLS). */
 let certificates: [TestCertificate, TestCertificate];
 const verifiers: Verifier[] = [];
 const express = new Map<string, RunningApp>();
@@ -81,12 +95,19 @@ const express = new Map<string, RunningApp>();
 beforeAll(async () => {
   issuer = await startFakeIssuer();
   key = createDpopKey();
-  certificates = [createClientCertificate('orders-service'), createClientCertificate('someone-else')];
+  certificates = [createTestCertificateAuthority().issue({ commonName: 'orders-service' }), createClientCertificate('someone-else')];
+  issuer.addKey(weakIssuerJwk());
   const base = { issuer: issuer.url, jwksUri: issuer.jwksUri, audience: issuer.audience, realm: REALM };
+  const mtls = (certificateHeader: string, certificateHeaderFormat: 'xfcc' | 'pem' | 'url-encoded-pem', more: Record<string, unknown> = {}) =>
+    createVerifier({ ...base, mtls: { certificateHeader, certificateHeaderFormat, ...more } });
   const made = {
     default: createVerifier(base),
     required: createVerifier({ ...base, dpop: { mode: 'required', algorithms: ['ES256', 'EdDSA'] } }),
     nonce: createVerifier({ ...base, dpop: { nonce: { secret: NONCE_SECRET, lifetime: 300 } } }),
+    xfcc: mtls('x-forwarded-client-cert', 'xfcc'),
+    'xfcc-append': mtls('x-forwarded-client-cert', 'xfcc', { xfccAppendingProxies: 1 }),
+    pem: mtls('x-ssl-client-cert', 'pem'),
+    'url-pem': mtls('x-client-cert', 'url-encoded-pem'),
   };
   verifiers.push(...Object.values(made));
   const adapter = ADAPTERS.find((candidate) => candidate.name === 'express 5')!;
@@ -120,8 +141,9 @@ function context(url: string): DpopContext {
 async function answer(url: string, row: DpopRow): Promise<Answer> {
   const request = await row.build(context(url));
   const method = row.method ?? 'GET';
-  if (request.replay === true) expect((await send(url, method, row.path, request)).status).toBe(200);
-  const result = await send(url, method, row.path, request);
+  const path = row.absoluteForm === true ? `${url}${row.path}` : row.path;
+  if (request.replay === true) expect((await send(url, method, path, request)).status).toBe(200);
+  const result = await send(url, method, path, request);
   if (request.token !== undefined && result.status >= 400) expect(result.body).not.toContain(request.token);
   return result;
 }
@@ -148,7 +170,7 @@ for (const runtime of RUNTIMES) {
         expect(ROWS.length).toBeGreaterThanOrEqual(25);
       });
 
-      it.each(ROWS)('$name', async (row) => {
+      it.each(rowsFor(runtime))('$name', async (row) => {
         const port = new URL(host.url).port;
         const own = `http://${row.app}-${row.optional === true ? 'optional' : 'strict'}.localhost:${port}`;
         const [expected, actual] = await Promise.all([answer(express.get(`${row.app}:${row.optional === true}`)!.url, row), answer(own, row)]);

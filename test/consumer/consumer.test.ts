@@ -268,10 +268,10 @@ beforeAll(async () => {
   cpSync(join(FIXTURES, 'next-app'), join(project, 'next-app'), { recursive: true });
 }, 300_000);
 
-// Removing the project (Next and its SWC binary included) takes longer than the default hook timeout on a busy machine.
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   if (project !== undefined) rmSync(project, { recursive: true, force: true });
+  // Removing the installed project's node_modules takes well over the default hook timeout on a busy machine.
 }, 120_000);
 
 describe('the packed packages, installed with npm outside the workspace', () => {

@@ -7,7 +7,7 @@
  * both kinds of adapter send the same status, headers and bytes. No Node-only API in here.
  */
 import { ERROR_CONTENT_TYPE, errorResponse } from './adapter-support.js';
-import type { AuthError } from './errors.js';
+import type { AuthError } from './errors/errors.js';
 import type { MetadataResponse } from './metadata/resource-metadata.js';
 
 /**

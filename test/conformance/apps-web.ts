@@ -34,12 +34,14 @@ export const webAdapter: Adapter = {
       ['GET /read-write', withAuth(verifier, answer, { optional, scopes: ['orders:read', 'orders:write'] })],
       ['GET /any', withAuth(verifier, answer, { optional, anyScope: ['orders:write', 'orders:admin'] })],
     ]);
+    // Another resource, which a target with dot segments would reach on Node's own servers.
+    const files = withAuth(verifier, (_request: Request, auth: AccessToken | undefined) => Response.json({ ...echo(auth), files: true }), { optional });
     // Like an app-wide middleware: every other path is behind the token too (and the metadata is served).
     const notFound = withAuth(verifier, () => new Response('not found', { status: 404 }), { optional });
     const fetch = (request: Request): Promise<Response> | Response => {
       const { pathname } = new URL(request.url);
       if (pathname === '/public') return Response.json({ public: true });
-      const route = routes.get(`${request.method} ${pathname}`) ?? notFound;
+      const route = routes.get(`${request.method} ${pathname}`) ?? (request.method === 'GET' && /^\/files\/[^/]+\/[^/]+$/.test(pathname) ? files : notFound);
       return route(request);
     };
     const listener = getRequestListener(fetch);
@@ -62,6 +64,7 @@ export const honoAdapter: Adapter = {
       return c.json(echo(c.get('auth')));
     });
     api.get('/read', requireScopes('orders:read'), (c) => c.json(echo(c.var.auth)));
+    api.get('/files/:dir/:name', (c) => c.json({ ...echo(c.var.auth), files: true }));
     api.get('/read-write', requireScopes('orders:read', 'orders:write'), (c) => c.json(echo(c.var.auth)));
     api.get('/any', requireAnyScope('orders:write', 'orders:admin'), (c) => c.json(echo(c.var.auth)));
     app.route('/', api);

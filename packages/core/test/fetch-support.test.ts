@@ -35,6 +35,13 @@ describe('describeFetchRequest', () => {
     );
   });
 
+  it('two Host lines folded by Fetch stay two: core answers 400, as from Node', () => {
+    const headers = new Headers([['host', 'api.example.com'], ['host', 'evil.example'], ['authorization', 'Bearer a']]);
+    const descriptor = describeFetchRequest(new Request('https://api.example.com/', { headers }));
+    expect(descriptor.headers.host).toEqual(['api.example.com', 'evil.example']);
+    expect(() => readCredential(descriptor, OPTIONS)).toThrow(expect.objectContaining({ status: 400 }));
+  });
+
   it('one Authorization value with a trailing comma stays one malformed credential', () => {
     expect(() => readCredential(describeFetchRequest(new Request('https://api.example.com/', { headers: { authorization: 'Bearer a,' } })), OPTIONS)).toThrow(
       expect.objectContaining({ status: 400, reason: 'malformed_authorization' }),

@@ -43,7 +43,10 @@ export function describeFetchRequest(request: Request, body?: unknown): RequestD
   const authorization = headers.authorization;
   if (typeof authorization === 'string') headers.authorization = headerLines(authorization);
   // The URL the runtime was asked for is the request's own: its host, not a header that may differ.
-  headers.host = url.host;
+  // Two Host lines (folded by Fetch into `a, b`; a host never holds a comma) stay two, for the 400 of
+  // RFC 9112 §3.2 that core answers them with, as from Node.
+  const host = headers.host;
+  headers.host = typeof host === 'string' && host.includes(',') ? host.split(',').map((part) => part.trim()) : url.host;
   const descriptor: RequestDescriptor = {
     method: request.method,
     url: url.pathname + url.search,

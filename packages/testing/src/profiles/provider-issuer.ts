@@ -156,11 +156,12 @@ export async function startProviderIssuer(options: ProviderIssuerOptions): Promi
   const stats = { jwksRequests: 0, metadataRequests: 0, unauthorizedRequests: 0 };
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  let context: DialectContext | undefined;
+  // Known once listening; requests are only answered after that.
+  const state: { context?: DialectContext } = {};
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const route = dialect.route(path, context!);
+    const route = state.context === undefined ? undefined : dialect.route(path, state.context);
     if (route === undefined) {
       sendJson(req, res, 404, { error: 'not_found' });
       return;
@@ -221,14 +222,14 @@ export async function startProviderIssuer(options: ProviderIssuerOptions): Promi
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the fake issuer is not listening');
   const origin = `http://127.0.0.1:${address.port}`;
-  context = {
+  state.context = {
     origin,
     audience: options.audience ?? identifiers.audience,
     clientId: options.clientId ?? defaultClientId(options.profile),
     tenant: identifiers.tenant,
     readerToken,
   };
-  const ctx = context;
+  const ctx = state.context;
   const issuer = dialect.issuer(ctx);
   const sign = (base: Record<string, unknown>, claims: Record<string, unknown>, mintOptions: MintOptions): string =>
     mintToken({ keys, issuer, audience: ctx.audience ?? '', lifetime }, { ...base, ...claims }, {

@@ -33,5 +33,5 @@ export function startFakeIssuer(options: ProviderIssuerOptions): Promise<Provide
 export function startFakeIssuer(options?: FakeIssuerOptions): Promise<FakeIssuer>;
 export function startFakeIssuer(options: FakeIssuerOptions | ProviderIssuerOptions = {}): Promise<FakeIssuer | ProviderIssuer> {
   if ('profile' in options && options.profile !== undefined) return startProviderIssuer(options);
-  return startGenericIssuer(options as FakeIssuerOptions);
+  return startGenericIssuer(options);
 }

@@ -1,6 +1,6 @@
 export { startFakeIssuer } from './profiles/start.js';
 export { PROVIDER_PROFILES } from './profiles/dialects.js';
-export type { ProviderProfile } from './profiles/dialects.js';
+export type { ProviderProfile, ProfilePresetOptions } from './profiles/dialects.js';
 export type { ProviderIssuer, ProviderIssuerOptions, ProviderIssuerStats } from './profiles/provider-issuer.js';
 export { basicAuthorization } from './client-auth.js';
 export { FAULT_MODES, HUGE_BODY_BYTES } from './fault-modes.js';

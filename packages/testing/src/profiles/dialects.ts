@@ -21,6 +21,28 @@ export type ProviderProfile =
   | 'kubernetes'
   | 'zitadel';
 
+/**
+ * What `presetOptions` holds per profile: the options of the matching `@portcullis/providers` preset,
+ * pointed at the fake, so that `cognito(issuer.presetOptions)` type-checks as it is.
+ *
+ * @example
+ * ```ts
+ * const options: ProfilePresetOptions['cognito'] = pool.presetOptions;
+ * ```
+ */
+export interface ProfilePresetOptions {
+  auth0: { domain: string; audience: string; baseUrl: string };
+  okta: { issuer: string; audience: string };
+  entra: { tenant: string; audience: string; version: 2; authority: string };
+  'entra-v1': { tenant: string; audience: string; version: 1; authority: string; stsAuthority: string };
+  cognito: { region: string; userPoolId: string; clientId: string; baseUrl: string };
+  keycloak: { url: string; realm: string; client: string };
+  google: { audience: string; jwksUri: string };
+  'github-actions': { issuer: string; audience: string; owner: string };
+  kubernetes: { issuer: string; audience: string; requestHeaders: Readonly<Record<string, string>> };
+  zitadel: { domain: string; audience: string; projectId: string; baseUrl: string };
+}
+
 /** Every {@link ProviderProfile}, in the order the README lists them. */
 export const PROVIDER_PROFILES: readonly ProviderProfile[] = [
   'auth0',

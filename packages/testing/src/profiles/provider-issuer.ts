@@ -9,7 +9,7 @@ import { KeyRing, keyTypeOf } from '../keys.js';
 import { mintToken } from '../mint.js';
 import type { FaultMode, FaultModeOptions, MintAlgorithm, MintOptions } from '../types.js';
 import { DIALECTS, PROVIDER_PROFILES, defaultIdentifiers } from './dialects.js';
-import type { DialectContext, ProviderProfile } from './dialects.js';
+import type { DialectContext, ProfilePresetOptions, ProviderProfile } from './dialects.js';
 
 /**
  * Options of {@link startFakeIssuer} with a `profile`: a fake that speaks one identity provider's dialect.
@@ -20,9 +20,9 @@ import type { DialectContext, ProviderProfile } from './dialects.js';
  * const issuer = await startFakeIssuer(options);
  * ```
  */
-export interface ProviderIssuerOptions {
+export interface ProviderIssuerOptions<P extends ProviderProfile = ProviderProfile> {
   /** The identity provider whose paths, issuer form and token shape the fake copies. */
-  profile: ProviderProfile;
+  profile: P;
   /** TCP port on 127.0.0.1. Default 0 (any free port). */
   port?: number;
   /** The API's audience as the provider writes it. Default: one shaped as that provider's (none for Cognito). */
@@ -54,13 +54,13 @@ export interface ProviderIssuerStats {
  * @example
  * ```ts
  * const issuer = await startFakeIssuer({ profile: 'cognito' });
- * const verifier = createVerifier(cognito(issuer.presetOptions as CognitoOptions));
+ * const verifier = createVerifier(cognito(issuer.presetOptions));
  * await verifier.verify(issuer.mint({ scope: 'orders-api/read' }));
  * await issuer.close();
  * ```
  */
-export interface ProviderIssuer {
-  readonly profile: ProviderProfile;
+export interface ProviderIssuer<P extends ProviderProfile = ProviderProfile> {
+  readonly profile: P;
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
   /** The issuer identifier of minted tokens (home tenant / pool / realm; Google's own string for `google`). */
@@ -79,7 +79,7 @@ export interface ProviderIssuer {
    * The options of the matching `@portcullis/providers` preset, pointed at this fake:
    * `cognito({ ...issuer.presetOptions })`. Override what a test varies (`tenants`, `clientIds`, …).
    */
-  readonly presetOptions: Readonly<Record<string, unknown>>;
+  readonly presetOptions: ProfilePresetOptions[P];
   /** Kubernetes: the headers discovery and the JWKS demand (also in `presetOptions.requestHeaders`). */
   readonly requestHeaders: Readonly<Record<string, string>>;
   readonly stats: ProviderIssuerStats;
@@ -145,7 +145,7 @@ function validate(options: ProviderIssuerOptions): { port: number; lifetime: num
  * const issuer = await startProviderIssuer({ profile: 'keycloak' });
  * ```
  */
-export async function startProviderIssuer(options: ProviderIssuerOptions): Promise<ProviderIssuer> {
+export async function startProviderIssuer<P extends ProviderProfile>(options: ProviderIssuerOptions<P>): Promise<ProviderIssuer<P>> {
   const { port, lifetime } = validate(options);
   const dialect = DIALECTS[options.profile];
   const identifiers = defaultIdentifiers(options.profile);
@@ -247,7 +247,7 @@ export async function startProviderIssuer(options: ProviderIssuerOptions): Promi
     audience: ctx.audience,
     clientId: ctx.clientId,
     tenant: ctx.tenant,
-    presetOptions: dialect.presetOptions(ctx),
+    presetOptions: dialect.presetOptions(ctx) as ProfilePresetOptions[P],
     requestHeaders: dialect.protectedDocuments === true ? { authorization: `Bearer ${readerToken}` } : {},
     stats,
     mint: (claims = {}, mintOptions = {}) => sign(dialect.accessClaims(ctx, claims), claims, mintOptions),

@@ -2,6 +2,7 @@ import { startFakeIssuer as startGenericIssuer } from '../fake-issuer.js';
 import type { FakeIssuer, FakeIssuerOptions } from '../types.js';
 import { startProviderIssuer } from './provider-issuer.js';
 import type { ProviderIssuer, ProviderIssuerOptions } from './provider-issuer.js';
+import type { ProviderProfile } from './dialects.js';
 
 /**
  * Starts a fake OAuth 2.0 authorization server on 127.0.0.1.
@@ -24,12 +25,12 @@ import type { ProviderIssuer, ProviderIssuerOptions } from './provider-issuer.js
  * await verifier.verify(issuer.mint({ scope: 'orders:read' }));
  *
  * const pool = await startFakeIssuer({ profile: 'cognito' });
- * const poolVerifier = createVerifier(cognito({ ...pool.presetOptions } as CognitoOptions));
+ * const poolVerifier = createVerifier(cognito(pool.presetOptions));
  * await poolVerifier.verify(pool.mint());                       // an access token of the pool
  * await poolVerifier.verify(pool.mintIdToken()).catch(() => 0);  // refused: an ID token
  * ```
  */
-export function startFakeIssuer(options: ProviderIssuerOptions): Promise<ProviderIssuer>;
+export function startFakeIssuer<P extends ProviderProfile>(options: ProviderIssuerOptions<P>): Promise<ProviderIssuer<P>>;
 export function startFakeIssuer(options?: FakeIssuerOptions): Promise<FakeIssuer>;
 export function startFakeIssuer(options: FakeIssuerOptions | ProviderIssuerOptions = {}): Promise<FakeIssuer | ProviderIssuer> {
   if ('profile' in options && options.profile !== undefined) return startProviderIssuer(options);

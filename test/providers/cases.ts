@@ -4,7 +4,7 @@
  * providers README says and pointed at the fake by its documented override.
  */
 import type { ProviderOptions } from '@portcullis/providers';
-import { auth0, cognito, entra, githubActions, google, keycloak, kubernetes, okta, zitadel } from '@portcullis/providers';
+import { auth0, cognito, duende, entra, githubActions, google, keycloak, kubernetes, okta, zitadel } from '@portcullis/providers';
 import type { ProviderIssuer, ProviderProfile } from '@portcullis/testing';
 import type { RouteNeeds } from './apps.js';
 
@@ -279,5 +279,20 @@ export const CASES: readonly ProviderCase[] = [
       }),
     failingClaims: (issuer) => issuer.mint({ client_id: 'someone-else@orders', aud: [issuer.tenant] }),
     refused: { 'a token of another project': (issuer) => issuer.mint({ aud: ['999999999999999999'] }) },
+  },
+  {
+    name: 'duende identityserver (scope as a JSON array)',
+    profile: 'duende',
+    // typ at+jwt, scope as a JSON array (the default), client_id, aud the API resource name.
+    docs: ['https://docs.duendesoftware.com/identityserver/tokens/reference/', 'https://docs.duendesoftware.com/identityserver/apis/aspnetcore/jwt/'],
+    options: (issuer) => duende(issuer.presetOptions as { authority: string; audience: string }),
+    needs: { scope: 'orders.read', role: 'orders-admin', claims: { scope: { includes: 'orders.write' } } },
+    good: (issuer) => issuer.mint({ role: 'orders-admin' }),
+    expected: (issuer) => ({ clientId: issuer.clientId, scopes: ['orders.read', 'orders.write'], roles: ['orders-admin'] }),
+    alsoAccepted: { 'scope as a space-delimited string': (issuer) => issuer.mint({ scope: 'orders.read' }) },
+    withoutScope: (issuer) => issuer.mint({ scope: ['orders.write'], role: 'orders-admin' }),
+    withoutRole: (issuer) => issuer.mint({ role: ['viewer'] }),
+    failingClaims: (issuer) => issuer.mint({ scope: ['orders.read'], role: 'orders-admin' }),
+    refused: { 'a token for another API resource': (issuer) => issuer.mint({ aud: 'billing-api' }) },
   },
 ];

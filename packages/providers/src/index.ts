@@ -17,3 +17,5 @@ export type { KubernetesOptions } from './presets/kubernetes.js';
 export { zitadel } from './presets/zitadel.js';
 export type { ZitadelOptions } from './presets/zitadel.js';
 export type { ProviderOptions } from './preset.js';
+export { duende } from './presets/duende.js';
+export type { DuendeOptions } from './presets/duende.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auth0, cognito, entra, githubActions, google, keycloak, kubernetes, okta, zitadel } from '../src/index.js';
+import { auth0, cognito, duende, entra, githubActions, google, keycloak, kubernetes, okta, zitadel } from '../src/index.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
@@ -114,6 +114,15 @@ describe('presets: what the console shows becomes plain verifier options', () =>
       jwksUri: 'https://acme.zitadel.cloud/oauth/v2/keys',
       audience: '42',
       roleClaims: ['urn:zitadel:iam:org:project:42:roles', 'urn:zitadel:iam:org:project:roles'],
+    });
+  });
+
+  it('duende: the jwks under the discovery path, role claims', () => {
+    expect(duende({ authority: 'https://identity.example.com/', audience: 'orders-api' }).issuer[0]).toEqual({
+      issuer: 'https://identity.example.com',
+      jwksUri: 'https://identity.example.com/.well-known/openid-configuration/jwks',
+      audience: 'orders-api',
+      roleClaims: ['role'],
     });
   });
 

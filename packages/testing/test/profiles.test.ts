@@ -25,6 +25,7 @@ const PATHS: Record<ProviderProfile, { jwks: string; discovery: string }> = {
   'github-actions': { jwks: '/.well-known/jwks', discovery: '/.well-known/openid-configuration' },
   kubernetes: { jwks: '/openid/v1/jwks', discovery: '/.well-known/openid-configuration' },
   zitadel: { jwks: '/oauth/v2/keys', discovery: '/.well-known/openid-configuration' },
+  duende: { jwks: '/.well-known/openid-configuration/jwks', discovery: '/.well-known/openid-configuration' },
 };
 
 describe.each(PROVIDER_PROFILES)('profile %s', (profile) => {

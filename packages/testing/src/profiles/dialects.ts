@@ -19,7 +19,8 @@ export type ProviderProfile =
   | 'google'
   | 'github-actions'
   | 'kubernetes'
-  | 'zitadel';
+  | 'zitadel'
+  | 'duende';
 
 /**
  * What `presetOptions` holds per profile: the options of the matching `@portcullis/providers` preset,
@@ -41,6 +42,7 @@ export interface ProfilePresetOptions {
   'github-actions': { issuer: string; audience: string; owner: string };
   kubernetes: { issuer: string; audience: string; requestHeaders: Readonly<Record<string, string>> };
   zitadel: { domain: string; audience: string; projectId: string; baseUrl: string };
+  duende: { authority: string; audience: string };
 }
 
 /** Every {@link ProviderProfile}, in the order the README lists them. */
@@ -55,6 +57,7 @@ export const PROVIDER_PROFILES: readonly ProviderProfile[] = [
   'github-actions',
   'kubernetes',
   'zitadel',
+  'duende',
 ];
 
 /** The identifiers a provider's console shows, made up once per fake issuer. */
@@ -430,6 +433,32 @@ const zitadel: Dialect = {
   presetOptions: (c) => ({ domain: new URL(c.origin).host, audience: c.tenant, projectId: c.tenant, baseUrl: c.origin }),
 };
 
+// https://docs.duendesoftware.com/identityserver/tokens/reference/ and
+// https://docs.duendesoftware.com/identityserver/apis/aspnetcore/jwt/: JWT access tokens with `typ: at+jwt`,
+// `scope` as a JSON array (EmitScopesAsSpaceDelimitedStringInJwt is off by default), client_id, aud the API
+// resource name; keys at /.well-known/openid-configuration/jwks.
+const duende: Dialect = {
+  issuer: (c) => c.origin,
+  jwksUri: (c) => `${c.origin}/.well-known/openid-configuration/jwks`,
+  discoveryUrl: (c) => `${c.origin}/.well-known/openid-configuration`,
+  route: (path, c) =>
+    fixedRoutes([
+      ['/.well-known/openid-configuration/jwks', 'jwks'],
+      ['/.well-known/openid-configuration', () => metadata(c.origin, `${c.origin}/.well-known/openid-configuration/jwks`)],
+    ])(path),
+  header: { typ: 'at+jwt' },
+  accessClaims: (c) => ({
+    ...NO_RFC9068,
+    nbf: Math.floor(Date.now() / 1000),
+    aud: c.audience,
+    client_id: c.clientId,
+    jti: randomBytes(16).toString('hex').toUpperCase(),
+    scope: ['orders.read', 'orders.write'],
+    sub: c.clientId,
+  }),
+  presetOptions: (c) => ({ authority: c.origin, audience: c.audience }),
+};
+
 /** The dialect of each profile. */
 export const DIALECTS: Readonly<Record<ProviderProfile, Dialect>> = {
   auth0,
@@ -442,6 +471,7 @@ export const DIALECTS: Readonly<Record<ProviderProfile, Dialect>> = {
   'github-actions': githubActions,
   kubernetes,
   zitadel,
+  duende,
 };
 
 /** The default audience and tenant-like identifiers of a profile. */
@@ -463,6 +493,8 @@ export function defaultIdentifiers(profile: ProviderProfile): { audience: string
       return { audience: 'https://github.com/octo-org', tenant: '' };
     case 'kubernetes':
       return { audience: 'https://orders.example.com', tenant: '' };
+    case 'duende':
+      return { audience: 'orders-api', tenant: '' };
     case 'zitadel':
       return { audience: '245938271539183620', tenant: '245938271539183620' };
     default:

@@ -42,6 +42,11 @@ export { accessTokenHash } from './binding/dpop-proof.js';
 export { normalizeHtu } from './binding/htu.js';
 export type { ReplayStoreFailedEvent } from './binding/sender-binding.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
+export type { ClaimPath } from './claims/claim-path.js';
+export { routeRequirement, checkRouteRequirement } from './route/requirement.js';
+export type { RouteRequirement, ClaimRequirement, ClaimCondition } from './route/requirement.js';
+export { DEFAULT_CLIENT_ID_CLAIMS, DEFAULT_ROLE_CLAIMS, ISSUER_READING_OPTION_KEYS } from './routing/issuer-options.js';
+export type { AudienceClaim, RequestHeaders } from './routing/issuer-options.js';
 export {
   describeRequest,
   isVerifier,

@@ -21,12 +21,16 @@ import type { VerificationKey } from './keys/jwk-import.js';
 import { ownedJws, parseJwsShared, type ParsedJws } from './jwt/jws.js';
 import { resolveOptions, type ResolvedIssuer, type ResolvedOptions, type VerifierOptions } from './options.js';
 import type { ResourceMetadata } from './metadata/resource-metadata.js';
-import { checkScopes, extractScopes } from './scopes.js';
+import { IssuerDirectory } from './routing/issuer-lookup.js';
+import { diagnoseIssuer } from './routing/issuer-diagnosis.js';
+import { firstStringClaim } from './claims/grants.js';
+import { checkRouteRequirement, type RouteRequirement } from './route/requirement.js';
+import { fetchWithHeaders } from './keys/request-headers.js';
 import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from './jwt/signature.js';
 import { TokenCache, deepFreeze, type CachedToken } from './token-cache.js';
 import { Introspector, type IntrospectionEvents, type IntrospectionStats } from './introspection/introspector.js';
 import { resolveJwksCacheOptions } from './keys/jwks-options.js';
-import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
+import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor } from './types.js';
 
 /**
  * Where a verifier gets an issuer's keys: the JWKS cache by default, or your own (`keySource` in an
@@ -67,6 +71,13 @@ export interface TokenRejectedEvent {
    * `127.0.0.1` next to the configured issuer. Undefined otherwise, or when `iss` is not a string.
    */
   tokenIssuer?: string | undefined;
+  /** With `reason: 'invalid_issuer'`: the configured issuers (templates as configured), to compare with `tokenIssuer`. */
+  configuredIssuers?: readonly string[] | undefined;
+  /**
+   * With `reason: 'invalid_issuer'`, when `tokenIssuer` differs from a configured issuer only by a
+   * trailing slash, the scheme, `localhost` vs `127.0.0.1` or letter case: a sentence naming both.
+   */
+  issuerDiagnosis?: string | undefined;
 }
 
 /** Longest `tokenIssuer` reported in a `token_rejected` event; a longer `iss` is cut and ends in `…`. */
@@ -133,10 +144,11 @@ export interface Verifier<C extends object = JwtClaims> {
    */
   authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined>;
   /**
-   * Throws `InsufficientScopeError` (403) unless the token satisfies the requirement, or
-   * `CredentialsRequiredError` (401) when there is no token (a scoped route in optional mode).
+   * Throws `InsufficientScopeError` (403) unless the token satisfies the requirement (scopes, and the
+   * roles and claims of a {@link RouteRequirement}), or `CredentialsRequiredError` (401) when there is
+   * no token (a route with a requirement in optional mode).
    */
-  checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void;
+  checkScopes(token: AccessToken<C> | undefined | null, requirement: RouteRequirement): void;
   /**
    * For adapters: the headers to add to the successful answer of a request this verifier accepted,
    * or undefined when there are none (the usual case). With `dpop.nonce`, a request with a DPoP-bound
@@ -170,7 +182,9 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   readonly realm: string | undefined;
   readonly resourceMetadata: ResourceMetadata | undefined;
   readonly #options: ResolvedOptions<C>;
-  readonly #issuers = new Map<string, IssuerRuntime>();
+  readonly #issuers = new IssuerDirectory<IssuerRuntime>();
+  /** The configured issuers, for the `invalid_issuer` event. */
+  readonly #configuredIssuers: readonly string[];
   readonly #claimRulesByIssuer = new Map<string, ClaimRules>();
   readonly #credentialOptions: CredentialOptions;
   readonly #tokenCache: TokenCache | undefined;
@@ -210,13 +224,14 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       });
     this.#challenges = Object.freeze({ Bearer: context('Bearer'), DPoP: context('DPoP'), none: context(undefined) });
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
+    this.#configuredIssuers = Object.freeze(options.issuers.map((entry) => entry.issuer));
     const jwksOptions = resolveJwksCacheOptions(options.jwks);
     for (const issuer of options.issuers) {
       let jwks: IssuerKeys | undefined;
       if (issuer.needsKeys && issuer.keySource === undefined) {
         jwks = new IssuerKeys(issuer.issuer, {
           jwksUri: issuer.jwksUri,
-          jwks: options.jwks,
+          jwks: issuer.reading.requestHeaders === undefined ? options.jwks : { ...options.jwks, fetch: fetchWithHeaders(options.jwks.fetch, issuer.reading.requestHeaders) },
           discoveryMaxBytes: options.discoveryMaxBytes,
         });
         this.#forward(jwks);
@@ -234,7 +249,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
             });
       const introspector = issuer.introspection === undefined ? undefined : this.#introspector(issuer, keys);
       const runtime: IssuerRuntime = { ...issuer, keys, jwks, introspector };
-      this.#issuers.set(issuer.issuer, runtime);
+      this.#issuers.add(runtime);
       if (introspector !== undefined && issuer.introspect === undefined) this.#opaqueIssuer = runtime;
       const rules: ClaimRules = {
         audiences: issuer.audiences,
@@ -242,6 +257,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         maxTokenAge: options.maxTokenAge,
         tokenType: options.tokenType,
         requiredClaims: options.requiredClaims,
+        audienceClaim: issuer.reading.audienceClaim,
+        requiredClaimValues: issuer.reading.requiredClaimValues,
       };
       this.#claimRulesByIssuer.set(issuer.issuer, rules);
     }
@@ -323,10 +340,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     return nonces.successHeaders();
   }
 
-  checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void {
+  checkScopes(token: AccessToken<C> | undefined | null, requirement: RouteRequirement): void {
     try {
       if (token === undefined || token === null) throw new CredentialsRequiredError(this.realm);
-      checkScopes(token.scopes, requirement, this.realm);
+      checkRouteRequirement(token, requirement, this.realm);
     } catch (error) {
       // A DPoP-bound token can only have come in the DPoP scheme; the 403 answers in it.
       const scheme: TokenScheme | undefined = token == null ? undefined : token.cnf?.jkt !== undefined ? 'DPoP' : 'Bearer';
@@ -355,7 +372,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         issuer = cached.auth.issuer;
         if (this.#stillValid(token, cached)) {
           const auth = cached.auth as AccessToken<C>;
-          const runtime = this.#issuers.get(issuer)!;
+          const runtime = this.#issuers.owner(issuer)!;
           const validate = this.#options.validate;
           if (runtime.introspect === 'always' || validate !== undefined) {
             return this.#recorded(this.#afterCacheHit(auth, runtime, credential, request), issuer, scheme);
@@ -378,14 +395,15 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         return this.#recorded(this.#introspected(token, opaque, undefined, credential, request), issuer, scheme);
       }
       const iss = jws.claims.iss;
-      const runtime = typeof iss === 'string' ? this.#issuers.get(iss) : undefined;
+      tokenIssuer = iss;
+      const runtime = this.#issuers.find(iss, jws.claims.tid, this.realm)?.runtime;
       if (runtime === undefined) {
-        tokenIssuer = iss;
         // Chosen from the configured list only: an unknown issuer costs no network request, and a
         // token is never sent to an introspection endpoint of a server that did not issue it.
         throw new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm: this.realm });
       }
       issuer = runtime.issuer;
+      tokenIssuer = undefined;
       if (runtime.introspector !== undefined && runtime.introspect === undefined) {
         return this.#recorded(this.#introspected(token, runtime, jws.header, credential, request), issuer, scheme);
       }
@@ -467,13 +485,13 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     checkClaims(jws.claims, this.#claimRulesByIssuer.get(runtime.issuer)!, Math.floor(nowMs / 1000), this.realm);
     const validate = this.#options.validate;
     if (validate === undefined && runtime.introspect !== 'always') {
-      return this.#finish(this.#admit(token, jws, runtime.issuer, key, nowMs), credential, request);
+      return this.#finish(this.#admit(token, jws, runtime, key, nowMs), credential, request);
     }
     const owned = ownedJws(jws);
     return (async () => {
       const served = runtime.introspect === 'always' ? await runtime.introspector!.introspect(token) : undefined;
       if (validate !== undefined) await this.#runValidate(validate, owned.claims, owned.header);
-      const auth = this.#admit(token, owned, runtime.issuer, key, nowMs);
+      const auth = this.#admit(token, owned, runtime, key, nowMs);
       return this.#finish(served === undefined ? auth : this.#withServerBinding(auth, served), credential, request);
     })();
   }
@@ -501,13 +519,13 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     return added === undefined ? auth : Object.freeze({ ...auth, cnf: Object.freeze(added) });
   }
 
-  #admit(token: string, jws: ParsedJws, issuer: string, key: VerificationKey | undefined, nowMs: number): AccessToken<C> {
+  #admit(token: string, jws: ParsedJws, runtime: IssuerRuntime, key: VerificationKey | undefined, nowMs: number): AccessToken<C> {
     const cache = this.#tokenCache;
     const { claims, signature } = jws;
     // Verified, so the signature came from the issuer's key: its first bytes tell tokens apart.
     const tag = signature.length >= 4 ? signature.readUInt32LE(0) : signature.length;
     const ttl = cache === undefined ? 0 : cache.admit(token, claims.exp!, nowMs, this.#options.clockTolerance, tag);
-    const auth = this.#accessToken(token, jws, issuer, ttl > 0);
+    const auth = this.#accessToken(token, jws, runtime, ttl > 0);
     if (ttl > 0) {
       const entry: CachedToken = { auth, key, kid: jws.header.kid, exp: claims.exp!, nbf: claims.nbf, iat: claims.iat };
       cache!.set(token, entry, ttl);
@@ -547,9 +565,11 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       token,
       header: shownHeader,
       claims: claims as unknown as AccessToken<C>['claims'],
-      scopes: extractScopes(claims, this.#options.scopeClaims),
+      scopes: runtime.reading.scopes.read(claims),
+      roles: runtime.reading.roles.read(claims),
       subject: claims.sub,
-      clientId: claims.client_id,
+      clientId: firstStringClaim(claims, runtime.reading.clientIdClaims),
+      tenant: undefined,
       issuer: runtime.issuer,
       audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
       expiresAt: new Date(exp * 1000),
@@ -572,7 +592,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       (entry.nbf === undefined || entry.nbf <= now + tolerance) &&
       (maxAge === undefined || now - entry.iat! <= maxAge + tolerance);
     if (valid && entry.key !== undefined) {
-      const keys = this.#issuers.get(entry.auth.issuer)?.keys?.peek(entry.kid);
+      const keys = this.#issuers.owner(entry.auth.issuer)?.keys?.peek(entry.kid);
       valid = keys !== undefined && keys.includes(entry.key);
     }
     if (!valid) this.#tokenCache!.evict(token);
@@ -615,7 +635,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     }
   }
 
-  #accessToken(token: string, jws: ParsedJws, issuer: string, cached: boolean): AccessToken<C> {
+  #accessToken(token: string, jws: ParsedJws, runtime: IssuerRuntime, cached: boolean): AccessToken<C> {
     // Frozen: with the token cache one object serves every request that carries this token.
     const claims = deepFreeze(jws.claims);
     const aud = claims.aud;
@@ -623,7 +643,14 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
       throw new InvalidTokenError({ reason: 'invalid_claim', description: 'the token cnf claim is not an object', realm: this.realm });
     }
-    const scopes = extractScopes(claims, this.#options.scopeClaims);
+    const { reading } = runtime;
+    const scopes = reading.scopes.read(claims);
+    const roles = reading.roles.read(claims);
+    const clientId = firstStringClaim(claims, reading.clientIdClaims);
+    // Through a template, the tenant's own issuer (checked against `tid` when the issuer was chosen).
+    const template = reading.template !== undefined;
+    const issuer = template ? claims.iss! : runtime.issuer;
+    const tenant = template ? (claims.tid as string) : undefined;
     // Two literals, the same fields: V8 pretenures by allocation site, and the objects that go into
     // the token cache live long while the others die young (see TokenCache.set).
     if (cached) {
@@ -632,8 +659,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         header: jws.header,
         claims: claims as unknown as AccessToken<C>['claims'],
         scopes,
+        roles,
         subject: claims.sub,
-        clientId: claims.client_id,
+        clientId,
+        tenant,
         issuer,
         audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
         expiresAt: new Date(claims.exp! * 1000),
@@ -646,8 +675,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       header: jws.header,
       claims: claims as unknown as AccessToken<C>['claims'],
       scopes,
+      roles,
       subject: claims.sub,
-      clientId: claims.client_id,
+      clientId,
+      tenant,
       issuer,
       audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
       expiresAt: new Date(claims.exp! * 1000),
@@ -668,7 +699,12 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
     if (this.listenerCount('token_rejected') > 0) {
       const event: TokenRejectedEvent = { code: authError.code, reason: authError.reason, status: authError.status, issuer };
-      if (authError.reason === 'invalid_issuer') event.tokenIssuer = reportedIssuer(tokenIssuer);
+      if (authError.reason === 'invalid_issuer') {
+        event.tokenIssuer = reportedIssuer(tokenIssuer);
+        event.configuredIssuers = this.#configuredIssuers;
+        const diagnosis = diagnoseIssuer(this.#configuredIssuers, tokenIssuer, 'the token');
+        if (diagnosis !== undefined) event.issuerDiagnosis = diagnosis;
+      }
       this.#emitSafely('token_rejected', event);
     }
     return authError;
@@ -686,9 +722,9 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   stats(): VerifierStats {
     const issuers: VerifierStats['issuers'] = {};
     const introspection: VerifierStats['introspection'] = {};
-    for (const [name, runtime] of this.#issuers) {
-      issuers[name] = runtime.jwks?.stats();
-      if (runtime.introspector !== undefined) introspection[name] = runtime.introspector.stats();
+    for (const runtime of this.#issuers.values()) {
+      issuers[runtime.issuer] = runtime.jwks?.stats();
+      if (runtime.introspector !== undefined) introspection[runtime.issuer] = runtime.introspector.stats();
     }
     const cache = this.#tokenCache;
     return {

@@ -12,7 +12,7 @@ import type { AccessToken, ClaimRequirement, Verifier } from '@portcullis/core';
 import * as pExpress from '@portcullis/express';
 import portcullisFastify from '@portcullis/fastify';
 import * as pKoa from '@portcullis/koa';
-import { getAccessToken, requireMcpAuth } from '@portcullis/mcp';
+import { getAccessToken, requireMcpAuth, type McpMiddleware } from '@portcullis/mcp';
 import { Auth, PortcullisModule, Roles, RequireClaims, Scopes } from '@portcullis/nestjs';
 import express from 'express';
 import Fastify from 'fastify';
@@ -155,17 +155,32 @@ function nestAdapter(platform: 'express' | 'fastify'): MatrixAdapter {
   };
 }
 
-/** MCP: each route is its own `requireMcpAuth` with what it requires (the verifier has resource metadata). */
+/**
+ * MCP: each route is its own `requireMcpAuth` with what it requires (the verifier has resource metadata),
+ * on Node's own server: `requireMcpAuth` is (req, res, next) middleware for any Node framework.
+ */
 const mcpAdapter: MatrixAdapter = {
   name: 'mcp',
   start(verifier, needs) {
-    const app = express();
-    const reply = (req: express.Request, res: express.Response) => void res.json(echo(getAccessToken(req)));
-    app.get('/protected', requireMcpAuth(verifier), reply);
-    app.get('/scoped', requireMcpAuth(verifier, { scopes: [needs.scope] }), reply);
-    app.get('/role', requireMcpAuth(verifier, { requiredRoles: [needs.role] }), reply);
-    app.get('/claims', requireMcpAuth(verifier, { claims: needs.claims }), reply);
-    return listen(createServer(app));
+    const routes = new Map<string, McpMiddleware>([
+      ['/protected', requireMcpAuth(verifier)],
+      ['/scoped', requireMcpAuth(verifier, { scopes: [needs.scope] })],
+      ['/role', requireMcpAuth(verifier, { requiredRoles: [needs.role] })],
+      ['/claims', requireMcpAuth(verifier, { claims: needs.claims })],
+    ]);
+    return listen(
+      createServer((req, res) => {
+        const guard = routes.get(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+        if (guard === undefined) {
+          res.writeHead(404).end();
+          return;
+        }
+        guard(req, res, (error?: unknown) => {
+          res.writeHead(error === undefined ? 200 : 500, { 'content-type': 'application/json' });
+          res.end(error === undefined ? JSON.stringify(echo(getAccessToken(req))) : '{}');
+        });
+      }),
+    );
   },
 };
 

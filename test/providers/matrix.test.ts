@@ -70,7 +70,8 @@ describe.each(CASES)('provider $name', (testCase: ProviderCase) => {
       app = await adapter.start(adapter.name === 'mcp' ? mcpVerifier : verifier, testCase.needs);
     });
     afterAll(async () => {
-      await app.close();
+      // undefined when the app failed to start: that failure is the one to see.
+      await (app as RunningApp | undefined)?.close();
     });
 
     it('accepted: the handler sees the client id, scopes and roles; the route requirements pass', async () => {

@@ -45,7 +45,14 @@ export interface ProfilePresetOptions {
   duende: { authority: string; audience: string };
 }
 
-/** Every {@link ProviderProfile}, in the order the README lists them. */
+/**
+ * Every {@link ProviderProfile}, in the order the README lists them.
+ *
+ * @example
+ * ```ts
+ * for (const profile of PROVIDER_PROFILES) await (await startFakeIssuer({ profile })).close();
+ * ```
+ */
 export const PROVIDER_PROFILES: readonly ProviderProfile[] = [
   'auth0',
   'okta',

@@ -83,7 +83,10 @@ export function resolveIssuerReading(
 ): IssuerReading {
   const extraScopes = config.scopeClaims ?? defaultScopeClaims;
   const scopeOption = config.scopeClaims !== undefined ? `${prefix}scopeClaims` : 'scopeClaims';
-  const scopePaths = compileClaimPaths([...DEFAULT_SCOPE_CLAIM_PATHS, ...(extraScopes === undefined ? [] : checkList(extraScopes, scopeOption))], scopeOption);
+  const scopePaths = [
+    ...compileClaimPaths(DEFAULT_SCOPE_CLAIM_PATHS, 'scopeClaims'),
+    ...(extraScopes === undefined ? [] : compileClaimPaths(checkList(extraScopes, scopeOption), scopeOption)),
+  ];
   const rolePaths = compileClaimPaths(config.roleClaims === undefined ? DEFAULT_ROLE_CLAIMS : checkList(config.roleClaims, `${prefix}roleClaims`), `${prefix}roleClaims`);
   const clientIdClaims = compileClaimPaths(
     config.clientIdClaims === undefined ? DEFAULT_CLIENT_ID_CLAIMS : checkList(config.clientIdClaims, `${prefix}clientIdClaims`, true),

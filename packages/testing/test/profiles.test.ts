@@ -88,6 +88,19 @@ describe('provider dialects', () => {
     expect(() => issuer.mintIdToken()).toThrow(TypeError);
   });
 
+  it('error flow: fault modes apply at the provider paths; the redirect target answers normally', async () => {
+    const issuer = await start('keycloak');
+    issuer.setJwksMode('down');
+    expect((await fetch(issuer.jwksUri)).status).toBe(503);
+    issuer.setJwksMode('redirect');
+    const redirected = await fetch(issuer.jwksUri);
+    expect(redirected.status).toBe(200);
+    expect(((await redirected.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+    issuer.setMetadataMode('garbage');
+    expect(await (await fetch(issuer.discoveryUrl)).text()).not.toMatch(/^\{/);
+    expect(issuer.stats.jwksRequests).toBe(3);
+  });
+
   it('error flow: an unknown profile is a TypeError naming the option', async () => {
     await expect(startFakeIssuer({ profile: 'nope' as ProviderProfile })).rejects.toThrow(/FakeIssuerOptions\.profile/);
   });

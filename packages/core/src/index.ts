@@ -3,7 +3,6 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   CredentialsRequiredError,
-  InsufficientScopeError,
   ServiceUnavailableError,
   KeysUnavailableError,
   IntrospectionUnavailableError,
@@ -11,10 +10,11 @@ export {
   UseDpopNonceError,
   ReplayStoreUnavailableError,
   isAuthError,
-} from './errors.js';
-export type { AuthErrorCode, RejectReason, ErrorBody } from './errors.js';
-export { formatChallenge, formatChallenges, quoteString } from './challenge.js';
-export type { ChallengeParams, ChallengeContext, TokenScheme } from './challenge.js';
+} from './errors/errors.js';
+export { InsufficientScopeError } from './errors/insufficient-scope.js';
+export type { AuthErrorCode, RejectReason, ErrorBody } from './errors/errors.js';
+export { formatChallenge, formatChallenges, quoteString } from './errors/challenge.js';
+export type { ChallengeParams, ChallengeContext, TokenScheme } from './errors/challenge.js';
 export type {
   RequestDescriptor,
   JwtHeader,
@@ -27,10 +27,13 @@ export type {
   AsymmetricAlgorithm,
   SymmetricAlgorithm,
 } from './types.js';
-export { createVerifier, MAX_REPORTED_ISSUER_LENGTH } from './verifier.js';
+export { createVerifier } from './verifier.js';
+export { MAX_REPORTED_ISSUER_LENGTH } from './observability/events.js';
 export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
-export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
+export type { Verifier } from './verifier-types.js';
+export type { VerifierStats, TokenRejectedEvent } from './observability/events.js';
+export type { KeySource } from './keys/key-source.js';
 export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
 export { extractCredential, readCredential } from './request/credential.js';
 export type { CredentialOptions, Credential } from './request/credential.js';
@@ -41,10 +44,10 @@ export type { MtlsOptions, CertificateHeaderFormat } from './binding/mtls.js';
 export { accessTokenHash } from './binding/dpop-proof.js';
 export { normalizeHtu } from './binding/htu.js';
 export type { ReplayStoreFailedEvent } from './binding/sender-binding.js';
-export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
-export type { ClaimPath } from './claims/claim-path.js';
-export { routeRequirement, checkRouteRequirement } from './route/requirement.js';
-export type { RouteRequirement, ClaimRequirement, ClaimCondition } from './route/requirement.js';
+export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes/scopes.js';
+export type { ClaimPath } from './scopes/claim-path.js';
+export { routeRequirement, checkRouteRequirement } from './scopes/requirement.js';
+export type { RouteRequirement, ClaimRequirement, ClaimCondition } from './scopes/requirement.js';
 export { DEFAULT_CLIENT_ID_CLAIMS, DEFAULT_ROLE_CLAIMS, ISSUER_READING_OPTION_KEYS } from './routing/issuer-options.js';
 export type { AudienceClaim, RequestHeaders } from './routing/issuer-options.js';
 export {
@@ -73,8 +76,8 @@ export { resourceMetadataUrl, RESOURCE_METADATA_WELL_KNOWN } from './metadata/we
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
 export { MemoryReplayStore, MemoryIntrospectionCache } from './stores.js';
 export type { ReplayStore, IntrospectionCacheStore, MemoryStoreOptions } from './stores.js';
-export { DEFAULT_TOKEN_CACHE } from './token-cache.js';
-export type { TokenCacheOptions } from './token-cache.js';
+export { DEFAULT_TOKEN_CACHE } from './cache/token-cache.js';
+export type { TokenCacheOptions } from './cache/token-cache.js';
 export { JwksCache, JwksError, getSharedJwksCache } from './keys/jwks-cache.js';
 export type {
   JwksCacheEvents,
@@ -105,6 +108,6 @@ export type {
   IntrospectionCompletedEvent,
   IntrospectionFailedEvent,
   IntrospectionCacheFailedEvent,
-} from './introspection/introspector.js';
+} from './introspection/events.js';
 export type { FetchErrorKind } from './lib/fetch-json.js';
-export type { VerifierEvents } from './verifier.js';
+export type { VerifierEvents } from './observability/events.js';

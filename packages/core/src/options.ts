@@ -6,11 +6,11 @@ import type { KeyObject } from 'node:crypto';
 import { createSecretKey } from 'node:crypto';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } from './jwt/algorithms.js';
 import { normalizeMediaType } from './jwt/claims.js';
-import type { ClaimPath } from './claims/claim-path.js';
-import { compileClaimPaths } from './claims/grants.js';
-import { ISSUER_READING_OPTION_KEYS, resolveIssuerReading, type AudienceClaim, type IssuerReading, type IssuerReadingOptions } from './routing/issuer-options.js';
+import type { ClaimPath } from './scopes/claim-path.js';
+import { compileClaimPaths } from './scopes/grants.js';
+import { ISSUER_READING_OPTION_KEYS, checkIssuerString, resolveIssuerReading, type AudienceClaim, type IssuerReading, type IssuerReadingOptions } from './routing/issuer-options.js';
 import { isIssuerTemplate } from './routing/issuer-template.js';
-import type { TokenCacheOptions } from './token-cache.js';
+import type { TokenCacheOptions } from './cache/token-cache.js';
 import { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection/options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
@@ -18,22 +18,17 @@ import { resolveDpopOptions, type DpopOptions, type ResolvedDpop } from './bindi
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './binding/mtls.js';
 import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
-import type { KeySource } from './verifier.js';
+import type { KeySource } from './keys/key-source.js';
 
 /**
  * One trusted issuer, and how to read its tokens.
  *
  * @example
  * ```ts
- * const keycloak: IssuerConfig = {
- *   issuer: 'https://sso.example.com/realms/shop',
- *   audience: 'orders-api',
- *   roleClaims: ['realm_access.roles', ['resource_access', 'orders-api', 'roles']],
- * };
+ * const keycloak: IssuerConfig = { issuer: 'https://sso.example.com/realms/shop', audience: 'orders-api', roleClaims: ['realm_access.roles'] };
  * const cognito: IssuerConfig = {
  *   issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
- *   audienceClaim: { claim: 'client_id', values: ['4d5e6f'] },
- *   requiredClaimValues: { token_use: 'access' },
+ *   audienceClaim: { claim: 'client_id', values: ['4d5e6f'] }, requiredClaimValues: { token_use: 'access' },
  * };
  * ```
  */
@@ -286,7 +281,7 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
   // Not a URL (Google's accounts.google.com, Descope's project id) or a template: matched exactly (or
   // through the template) and never discovered, so the keys must come from jwksUri or keySource.
   const ownKeys = jwksUri !== undefined || config.keySource !== undefined;
-  const issuer = ownKeys || isIssuerTemplate(String(config.issuer)) ? issuerString(config.issuer, issuerOption, ownKeys) : httpUrl(config.issuer, issuerOption);
+  const issuer = ownKeys || isIssuerTemplate(String(config.issuer)) ? checkIssuerString(config.issuer, issuerOption, ownKeys) : httpUrl(config.issuer, issuerOption);
   const reading = resolveIssuerReading(config, prefix, defaults.scopeClaims);
   // With resource metadata and no audience, tokens are bound to the resource identifier (RFC 8707, MCP).
   // An audience stand-in replaces the aud check; neither is never "no audience check".
@@ -294,9 +289,8 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
   if (audienceValue === undefined) {
     fail('audience', 'is required (RFC 9068 §4: a resource server checks aud), or give resourceMetadata.resource, or an issuer\'s audienceClaim');
   }
-  const audiences = reading.audienceClaim !== undefined && config.audience === undefined
-    ? Object.freeze([])
-    : stringList(audienceValue, config.audience !== undefined ? `${prefix}audience` : 'audience');
+  const standIn = reading.audienceClaim !== undefined && config.audience === undefined;
+  const audiences = standIn ? Object.freeze([]) : stringList(audienceValue, config.audience !== undefined ? `${prefix}audience` : 'audience');
   const secret = toSecret(config.secret, `${prefix}secret`);
   const algorithms = algorithmList(config.algorithms ?? defaults.algorithms, config.algorithms !== undefined ? `${prefix}algorithms` : 'algorithms', secret);
   const needsKeys = [...algorithms].some((alg) => !alg.startsWith('HS'));
@@ -317,12 +311,6 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
   }
   if (introspect !== undefined && reading.template !== undefined) fail(`${prefix}introspect`, 'cannot be used with an issuer template');
   return { issuer, jwksUri, audiences, algorithms, secret, needsKeys, keySource, introspection, introspect, reading };
-}
-
-function issuerString(value: unknown, option: string, ownKeys: boolean): string {
-  if (typeof value !== 'string' || value === '') fail(option, 'must be a non-empty string');
-  if (!ownKeys && isIssuerTemplate(value)) fail(option, 'is a template: give the template issuer\'s "jwksUri" (or a "keySource"), discovery needs a URL');
-  return value;
 }
 
 /** Validates and completes the options. Throws a `TypeError` naming the first wrong option. */

@@ -3,7 +3,7 @@
  * client id in `client_id`), and required claim values (Cognito's `token_use: 'access'`, which tells
  * an access token from the pool's ID token).
  */
-import { InvalidTokenError } from '../errors.js';
+import { InvalidTokenError } from '../errors/errors.js';
 import type { AudienceClaim } from '../routing/issuer-options.js';
 import type { JwtClaims } from '../types.js';
 

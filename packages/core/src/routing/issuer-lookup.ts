@@ -2,7 +2,7 @@
  * Which configured issuer a token belongs to, from its unverified `iss` (and `tid` for an issuer
  * template). Chosen from the configured list only: an unknown issuer costs no network request.
  */
-import { InvalidTokenError } from '../errors.js';
+import { InvalidTokenError } from '../errors/errors.js';
 import type { IssuerReading } from './issuer-options.js';
 import type { TenantRefusal } from './issuer-template.js';
 

@@ -3,8 +3,8 @@
  * client id are, an audience stand-in, required claim values, issuer templates and the headers of
  * discovery and JWKS requests. Checked once at construction; a mistake is a `TypeError` naming it.
  */
-import { compileClaimPaths, GrantReader } from '../claims/grants.js';
-import type { ClaimPath } from '../claims/claim-path.js';
+import { compileClaimPaths, GrantReader } from '../scopes/grants.js';
+import type { ClaimPath } from '../scopes/claim-path.js';
 import { IssuerTemplate, isIssuerTemplate, isTenantId, TENANT_PLACEHOLDER } from './issuer-template.js';
 
 /**
@@ -148,6 +148,16 @@ export function resolveIssuerReading(
     template,
     requestHeaders: config.requestHeaders,
   });
+}
+
+/**
+ * An issuer that is not checked as a URL: it has its own keys (`jwksUri` or `keySource`), so it is
+ * never discovered (Google's `accounts.google.com`, a Descope project id, an issuer template).
+ */
+export function checkIssuerString(value: unknown, option: string, ownKeys: boolean): string {
+  if (typeof value !== 'string' || value === '') fail(option, 'must be a non-empty string');
+  if (!ownKeys && isIssuerTemplate(value)) fail(option, 'is a template: give the template issuer\'s "jwksUri" (or a "keySource"), discovery needs a URL');
+  return value;
 }
 
 function checkList(value: unknown, option: string, nonEmpty = false): readonly ClaimPath[] {

@@ -4,9 +4,9 @@
  * Requirements are checked once when a route is declared (a `TypeError` names the option) and
  * compiled; the check per request walks no option again.
  */
-import { InsufficientScopeError } from '../errors.js';
-import { claimPathName, claimPathSegments, readClaimPath } from '../claims/claim-path.js';
-import { hasAllScopes, hasAnyScope, normalizeScopeList } from '../scopes.js';
+import { InsufficientScopeError } from '../errors/insufficient-scope.js';
+import { claimPathName, claimPathSegments, readClaimPath } from './claim-path.js';
+import { hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
 import type { AccessToken, JwtClaims, ScopeRequirement } from '../types.js';
 
 /** What one claim must be: exactly a value, contain a value, or satisfy a predicate. */

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
-import { createVerifier, requireMcpAuth, type Verifier } from '../src/index.js';
+import { createVerifier, requireMcpAuth, type McpRequest, type Verifier } from '../src/index.js';
 import { listen, type Listening } from './helpers.js';
 
 let issuer: FakeIssuer;
@@ -21,7 +21,7 @@ beforeAll(async () => {
     resourceMetadata: { resource },
   });
   const auth = requireMcpAuth(verifier, { scopes: ['tools:call'], requiredRoles: ['agent'], claims: { tenant: 'acme' } });
-  http.server.on('request', (req, res) => auth(req, res, () => res.end(`ok ${req.auth?.clientId ?? ''}`)));
+  http.server.on('request', (req: McpRequest, res) => auth(req, res, () => res.end(`ok ${req.auth?.clientId ?? ''}`)));
 });
 afterAll(async () => {
   verifier.close();

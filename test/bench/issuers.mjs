@@ -87,6 +87,8 @@ async function memoryOf(tokenCache) {
   const afterOne = heap();
   for (const token of manyTenants) await verifier.verify(token);
   const afterMany = heap();
+  // Both pools stay reachable until here, so that neither is collected between two readings.
+  if (oneTenant.length + manyTenants.length !== 2 * POOL) throw new Error('pools changed');
   const { size } = verifier.stats().tokenCache;
   verifier.close();
   return { oneTenant: (afterOne - base) / 1024, manyTenants: (afterMany - base) / 1024, cacheSize: size };

@@ -53,7 +53,9 @@ export class IssuerTemplate {
     const segment = iss.slice(this.#prefix.length, iss.length - this.#suffix.length);
     if (typeof tid !== 'string' || tid !== segment) return { refused: 'tenant_mismatch' };
     if (!isTenantId(tid)) return { refused: 'tenant_malformed' };
-    if (this.#tenants !== undefined && !this.#tenants.has(tid.toLowerCase())) return { refused: 'tenant_not_allowed' };
+    // Entra writes tenant ids in lower case: the common case costs one probe and no new string.
+    const tenants = this.#tenants;
+    if (tenants !== undefined && !tenants.has(tid) && !tenants.has(tid.toLowerCase())) return { refused: 'tenant_not_allowed' };
     return { tenant: tid };
   }
 }

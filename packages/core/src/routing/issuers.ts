@@ -78,7 +78,7 @@ export function createIssuers(options: ResolvedOptions<object>, events: EventEmi
     const runtime: IssuerRuntime = { ...issuer, keys, jwks, introspector, claimRules };
     byName.set(issuer.issuer, runtime);
     directory.add(runtime);
-    if (introspector !== undefined && issuer.introspect === undefined) opaque = runtime;
+    if (introspector !== undefined && issuer.introspect !== 'always') opaque = runtime;
   }
   return { byName, directory, opaque };
 }

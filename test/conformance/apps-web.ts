@@ -11,6 +11,7 @@ import * as portcullisWeb from '@portcullis/web';
 import type { AccessToken } from '@portcullis/core';
 import type { Adapter } from './apps.js';
 import { serve } from './serve.js';
+import { ROUTE_ANY_ROLE, ROUTE_CLAIMS, ROUTE_ROLES } from './table.js';
 
 const echo = (auth: AccessToken | undefined) =>
   auth ? { auth: true, subject: auth.subject, scopes: auth.scopes } : { auth: false };
@@ -33,6 +34,9 @@ export const webAdapter: Adapter = {
       ['GET /read', withAuth(verifier, answer, { optional, scopes: ['orders:read'] })],
       ['GET /read-write', withAuth(verifier, answer, { optional, scopes: ['orders:read', 'orders:write'] })],
       ['GET /any', withAuth(verifier, answer, { optional, anyScope: ['orders:write', 'orders:admin'] })],
+      ['GET /roles', withAuth(verifier, answer, { optional, roles: ROUTE_ROLES })],
+      ['GET /any-role', withAuth(verifier, answer, { optional, anyRole: ROUTE_ANY_ROLE })],
+      ['GET /claims', withAuth(verifier, answer, { optional, claims: ROUTE_CLAIMS })],
     ]);
     // Another resource, which a target with dot segments would reach on Node's own servers.
     const files = withAuth(verifier, (_request: Request, auth: AccessToken | undefined) => Response.json({ ...echo(auth), files: true }), { optional });
@@ -53,7 +57,7 @@ export const honoAdapter: Adapter = {
   name: 'hono 4 (node-server)',
   fetch: true,
   start({ verifier, optional, tls }) {
-    const { requireAuth, requireScopes, requireAnyScope } = portcullisHono;
+    const { requireAuth, requireScopes, requireAnyScope, requireRoles, requireAnyRole, requireClaims } = portcullisHono;
     const app = new Hono();
     app.get('/public', (c) => c.json({ public: true }));
     const api = new Hono<portcullisHono.OptionalAuthEnv>();
@@ -67,6 +71,9 @@ export const honoAdapter: Adapter = {
     api.get('/files/:dir/:name', (c) => c.json({ ...echo(c.var.auth), files: true }));
     api.get('/read-write', requireScopes('orders:read', 'orders:write'), (c) => c.json(echo(c.var.auth)));
     api.get('/any', requireAnyScope('orders:write', 'orders:admin'), (c) => c.json(echo(c.var.auth)));
+    api.get('/roles', requireRoles(...ROUTE_ROLES), (c) => c.json(echo(c.var.auth)));
+    api.get('/any-role', requireAnyRole(...ROUTE_ANY_ROLE), (c) => c.json(echo(c.var.auth)));
+    api.get('/claims', requireClaims(ROUTE_CLAIMS), (c) => c.json(echo(c.var.auth)));
     app.route('/', api);
     const listener = getRequestListener(app.fetch);
     return serve((req, res) => void listener(req, res), tls);

@@ -5,13 +5,14 @@
  * status, WWW-Authenticate, Content-Type, Cache-Control, Retry-After presence and body. The apps import
  * the built packages (run `pnpm build` first).
  */
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier } from '@portcullis/core';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { ADAPTERS, type RunningApp } from '../conformance/apps.js';
-import { REALM, ROWS as JWT_ROWS, type Issuers, type Row } from '../conformance/table.js';
+import { REALM, ROUTE_ANY_ROLE, ROUTE_CLAIMS, ROUTE_ROLES, ROWS as JWT_ROWS, type Issuers, type Row } from '../conformance/table.js';
 import { INTROSPECTING_CLIENT, OPAQUE_ROWS } from '../conformance/table-opaque.js';
 import { HERE, RUNTIMES, requireBinary, startRuntime, type RuntimeHost } from './harness.js';
 
@@ -112,6 +113,16 @@ const appConfig = (kind: string, optional: boolean) => ({
   issuers: Object.fromEntries(
     (Object.entries(issuers) as [string, FakeIssuer][]).map(([name, issuer]) => [name, { url: issuer.url, jwksUri: issuer.jwksUri, introspectionEndpoint: issuer.introspectionEndpoint }]),
   ),
+});
+
+describe('the runtime apps', () => {
+  it("route the same role and claim requirements as test/conformance/table.ts (the fixture's own copy)", () => {
+    const source = readFileSync(join(HERE, 'fixtures', 'conformance-app.mjs'), 'utf8');
+    expect(source).toContain(`const ROUTE_ROLES = ${JSON.stringify(ROUTE_ROLES).replaceAll('"', "'").replaceAll(',', ', ')};`);
+    expect(source).toContain(`const ROUTE_ANY_ROLE = ${JSON.stringify(ROUTE_ANY_ROLE).replaceAll('"', "'").replaceAll(',', ', ')};`);
+    expect(source).toContain(`tenant: '${ROUTE_CLAIMS.tenant}',`);
+    expect(source).toContain(`'realm_access.roles': { includes: '${ROUTE_CLAIMS['realm_access.roles'].includes}' },`);
+  });
 });
 
 for (const runtime of RUNTIMES) {

@@ -1,6 +1,6 @@
 export { requireAuth } from './require-auth.js';
 export type { AuthEnv, OptionalAuthEnv, AuthMiddleware, RequireAuthOptions } from './require-auth.js';
-export { requireScopes, requireAnyScope } from './require-scopes.js';
+export { requireScopes, requireAnyScope, requireRoles, requireAnyRole, requireClaims } from './require-scopes.js';
 export { resourceMetadataHandler } from './resource-metadata.js';
 // Re-exported so that an app needs only this package to share a verifier and catch its errors
 // (the same list in every adapter). Declaring your own claims still goes to '@portcullis/core'.
@@ -19,4 +19,4 @@ export {
   isAuthError,
   createResourceMetadata,
 } from '@portcullis/core';
-export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions } from '@portcullis/core';
+export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions, ClaimRequirement } from '@portcullis/core';

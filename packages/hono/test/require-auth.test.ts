@@ -12,8 +12,11 @@ import {
   AuthError,
   InsufficientScopeError,
   createVerifier,
+  requireAnyRole,
   requireAnyScope,
   requireAuth,
+  requireClaims,
+  requireRoles,
   requireScopes,
   resourceMetadataHandler,
   type AccessToken,
@@ -173,5 +176,29 @@ describe('on Node through @hono/node-server, with DPoP nonces', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       nonceVerifier.close();
     }
+  });
+});
+
+describe('roles and claims per route', () => {
+  it('requireRoles, requireAnyRole and requireClaims: 200 when met, 403 naming the role or claim otherwise', async () => {
+    const app = new Hono<AuthEnv>();
+    app.use(requireAuth(verifier));
+    app.get('/admin', requireRoles('orders-admin'), (c) => c.text('ok'));
+    app.get('/audit', requireAnyRole('auditor', 'orders-admin'), (c) => c.text('ok'));
+    app.get('/acme', requireClaims({ tenant: 'acme' }), (c) => c.text('ok'));
+    const admin = issuer.mint({ aud: RESOURCE, roles: ['orders-admin'], tenant: 'acme' });
+    const viewer = issuer.mint({ aud: RESOURCE, roles: ['viewer'], tenant: 'globex' });
+    for (const path of ['/admin', '/audit', '/acme']) expect((await app.request(path, bearer(admin))).status, path).toBe(200);
+    for (const path of ['/admin', '/audit', '/acme']) {
+      const refused = await app.request(path, bearer(viewer));
+      expect(refused.status, path).toBe(403);
+      expect(refused.headers.get('www-authenticate'), path).toMatch(/error="insufficient_scope"/);
+    }
+    expect(((await (await app.request('/acme', bearer(viewer))).json()) as { error_description: string }).error_description).not.toContain('globex');
+  });
+
+  it('a guard without a role or claim is a TypeError when declared', () => {
+    expect(() => requireRoles()).toThrow(/requireRoles\(\) needs at least one role/);
+    expect(() => requireClaims({})).toThrow(TypeError);
   });
 });

@@ -234,3 +234,20 @@ describe('withAuth: sender-constrained tokens', () => {
     }
   });
 });
+
+describe('withAuth: roles and claims', () => {
+  it('roles, anyRole and claims: 200 when met, 403 insufficient_scope otherwise', async () => {
+    const handler = withAuth(verifier, echo, { roles: ['orders-admin'], anyRole: ['auditor', 'support'], claims: { tenant: 'acme' } });
+    expect((await handler(bearer(issuer.mint({ roles: ['orders-admin', 'support'], tenant: 'acme' })))).status).toBe(200);
+    await expectRefusal(await handler(bearer(issuer.mint({ roles: ['support'], tenant: 'acme' }))), 403, /error="insufficient_scope"/);
+    const body = await expectRefusal(await handler(bearer(issuer.mint({ roles: ['orders-admin', 'support'], tenant: 'globex' }))), 403, /error="insufficient_scope"/);
+    expect(JSON.stringify(body)).not.toContain('globex');
+  });
+
+  it('a role list that is not a list, an empty anyRole, a bad claim condition: TypeError when declared', () => {
+    const handler = () => new Response('ok');
+    expect(() => withAuth(verifier, handler, { roles: 'admin' } as never)).toThrow(/option "roles" must be an array of roles/);
+    expect(() => withAuth(verifier, handler, { anyRole: [] })).toThrow(/anyRole: needs at least one role/);
+    expect(() => withAuth(verifier, handler, { claims: { tenant: [] } } as never)).toThrow(TypeError);
+  });
+});

@@ -23,10 +23,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/binaries.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
@@ -108,7 +109,6 @@ const tsconfigOf = (fixture: Fixture): string => (fixture.program === undefined 
 /** Compiler options as command-line flags (booleans and strings only, as fixture.json allows). */
 const flagsOf = (options: Record<string, boolean | string> = {}): string[] =>
   Object.entries(options).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, String(value)]));
-const redisServerOnPath = ((process.env.PATH ?? '').split(delimiter)).some((dir) => dir !== '' && existsSync(join(dir, 'redis-server')));
 
 /** npm and pnpm read `npm_config_*` from the environment: give npm a clean one. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -417,8 +417,8 @@ describe('each adapter app over HTTP against the portcullis-issuer CLI', () => {
   );
 });
 
-// redis-server is on PATH here and in CI (where its absence fails the test rather than skipping it).
-describe.runIf(fixtures.some((f) => f.check === 'redis') && (redisServerOnPath || process.env.CI !== undefined))('the redis app against a real redis-server', () => {
+// Skipped, with one line saying why, where redis-server is missing; in CI (PORTCULLIS_REQUIRE_BINARIES=1) a failure.
+describe.runIf(fixtures.some((f) => f.check === 'redis') && requireBinary('redis-server'))('the redis app against a real redis-server', () => {
   it('the packed RedisReplayStore over a node-redis client: add → true, the same key again → false', async () => {
     const port = await new Promise<number>((done, fail) => {
       // redis-server cannot pick port 0 itself: a throwaway listener picks a free one.

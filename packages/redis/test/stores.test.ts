@@ -112,7 +112,7 @@ describe.runIf(binariesPresent)('RedisReplayStore', () => {
   });
 
   it('exactly one of 1,000 concurrent adds of one key wins, over one connection', async () => {
-    const store = new RedisReplayStore(await connectClient());
+    const store = new RedisReplayStore(await connectClient(), { timeout: 10_000 }); // generous: the timeout is not what this test is about
     const results = await Promise.all(Array.from({ length: 1_000 }, () => store.add('same-proof', 60_000)));
     expect(results.filter((won) => won)).toHaveLength(1);
   });

@@ -86,7 +86,7 @@ describe('verifier.ready()', () => {
     let loads = 0;
     const verifier = track(
       createVerifier({
-        issuer: [{ issuer: issuer.url, keySource: { peek: () => undefined, load: async () => (loads++, []) } }],
+        issuer: [{ issuer: issuer.url, keySource: { peek: () => undefined, load: () => (loads++, Promise.resolve([])) } }],
         audience: issuer.audience,
       }),
     );

@@ -3,8 +3,9 @@
  * API (not a list kept by hand): every exported type declared in the package's own `src/` whose name ends
  * in Options, Init, Config or Events (not `Resolved…`: those are results), walked into the object types its
  * properties name when those are declared in the same package (interfaces, type literals, unions, arrays).
+ * `apiTypes` adds exported types walked the same way whatever their name (e.g. the fake issuer's interface).
  */
-import { dirname, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import ts from 'typescript';
 
 export interface ExportedKeys {
@@ -31,7 +32,7 @@ export function createPackagesProgram(packagesDir: string, packages: readonly st
   });
 }
 
-export function exportedOptionKeys(program: ts.Program, packageDir: string): ExportedKeys {
+export function exportedOptionKeys(program: ts.Program, packageDir: string, apiTypes: readonly string[] = []): ExportedKeys {
   const checker = program.getTypeChecker();
   const srcDir = join(packageDir, 'src') + sep;
   const index = program.getSourceFile(join(packageDir, 'src', 'index.ts'));
@@ -44,7 +45,7 @@ export function exportedOptionKeys(program: ts.Program, packageDir: string): Exp
   const byType = new Map<string, Set<string>>();
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-    if (!OPTION_TYPE.test(symbol.name) || symbol.name.startsWith('Resolved')) continue;
+    if (!apiTypes.includes(symbol.name) && (!OPTION_TYPE.test(symbol.name) || symbol.name.startsWith('Resolved'))) continue;
     if (!(symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias))) continue;
     if (!inPackage(symbol.declarations?.[0])) continue;
     const keys = new Set<string>();
@@ -92,4 +93,3 @@ export function names(code: string, key: string): boolean {
   return new RegExp(`(^|[^A-Za-z0-9_$])${key.replace(/[$]/g, '\\$')}($|[^A-Za-z0-9_$])`).test(code);
 }
 
-export { dirname };

@@ -21,4 +21,5 @@ export type {
   OpaqueMintOptions,
   IssuerStats,
   PublishedJwk,
+  Jwk,
 } from './types.js';

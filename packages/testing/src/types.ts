@@ -1,4 +1,4 @@
-import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { TestCertificate, TestCertificateAuthority } from './certificates.js';
 import type { FakeIssuerMtls } from './mtls-endpoint.js';
 import type { DpopKey } from './dpop.js';
@@ -250,6 +250,29 @@ export interface IssuerStats {
 }
 
 /**
+ * A JSON Web Key (RFC 7517): `kty` and the members of the key, as this package publishes and accepts them.
+ * Its own type, so that the published types compile with every `@types/node` (25 and later no longer
+ * export `JsonWebKey` from `node:crypto`).
+ *
+ * @example
+ * ```ts
+ * const jwk: Jwk = { kty: 'EC', crv: 'P-256', x: '…', y: '…' };
+ * ```
+ */
+export interface Jwk {
+  kty?: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  [member: string]: unknown;
+}
+
+/**
  * A public JWK as the issuer publishes it.
  *
  * @example
@@ -258,7 +281,7 @@ export interface IssuerStats {
  * jwk.crv; // 'P-256'
  * ```
  */
-export type PublishedJwk = JsonWebKey & { kid: string };
+export type PublishedJwk = Jwk & { kid: string };
 
 /**
  * A running fake issuer; see {@link startFakeIssuer}.
@@ -289,7 +312,7 @@ export interface FakeIssuer {
   /** Default `aud` of minted tokens. */
   readonly audience: string;
   /** Public JWK of the attacker RSA key, which is never in the JWKS (for embedded-`jwk` attacks). */
-  readonly attackerJwk: JsonWebKey;
+  readonly attackerJwk: Jwk;
   /** Live request counters. */
   readonly stats: IssuerStats;
   /** The TLS token endpoint, when started with `mtls`. */
@@ -318,7 +341,7 @@ export interface FakeIssuer {
   /** Stops publishing a key; tokens signed with it no longer verify. */
   removeKey(kid: string): void;
   /** Publishes an extra raw JWKS entry, kept as given. */
-  addKey(jwk: JsonWebKey | Record<string, unknown>): void;
+  addKey(jwk: Jwk | Record<string, unknown>): void;
   setJwksMode(mode: FaultMode, options?: FaultModeOptions): void;
   setMetadataMode(mode: FaultMode, options?: FaultModeOptions): void;
   setIntrospectionMode(mode: IntrospectionFaultMode, options?: FaultModeOptions): void;

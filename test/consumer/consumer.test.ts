@@ -388,7 +388,7 @@ describe('the packed packages, installed with npm outside the workspace', () => 
       ['tsconfig.readme.json', 'tsconfig.readme-mcp.json'].map((config) => run(process.execPath, [TSC, '-p', config], project, 120_000)),
     );
     expect(results.map((result) => result.stdout + result.stderr)).toEqual(['', '']);
-  }, 150_000);
+  }, 240_000);
 
   it.each(['5.8', '5.9', '7.x'] as const)(
     'the published .d.ts compile with TypeScript %s, with @types/node 20 and the newest, skipLibCheck false',
@@ -396,12 +396,12 @@ describe('the packed packages, installed with npm outside the workspace', () => 
       const tsc = version === '5.9' ? TSC : join(project, 'node_modules', COMPILERS[version].split('@npm:')[0]!, 'bin', 'tsc');
       const installed = JSON.parse(readFileSync(join(dirname(dirname(tsc)), 'package.json'), 'utf8')) as { version: string };
       expect(installed.version.startsWith(version.replace('.x', '.'))).toBe(true);
-      const [node20, newest] = await Promise.all([project, nodeLatest].map((dir) => run(process.execPath, [tsc, '-p', 'tsconfig.types.json'], dir, 120_000)));
+      const [node20, newest] = await Promise.all([project, nodeLatest].map((dir) => run(process.execPath, [tsc, '-p', 'tsconfig.types.json'], dir, 200_000)));
       const newestTypes = JSON.parse(readFileSync(join(nodeLatest, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string };
       const label = (types: string): string => `typescript ${installed.version}, @types/node ${types}`;
       expect({ [label('20')]: ownErrors(node20!), [label(newestTypes.version)]: ownErrors(newest!) }).toEqual({ [label('20')]: [], [label(newestTypes.version)]: [] });
     },
-    150_000,
+    240_000,
   );
 
   it('require() of every package from CommonJS gives the same exports as import()', async () => {

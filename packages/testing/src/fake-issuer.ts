@@ -6,7 +6,8 @@ import { OpaqueTokenStore } from './opaque-tokens.js';
 import type { FaultSetting } from './fault-modes.js';
 import { KeyRing, keyTypeOf } from './keys.js';
 import { issuerUrls, metadataDocument, validateIssuerPath } from './metadata.js';
-import { mintToken, signJws } from './mint.js';
+import { mintToken } from './mint.js';
+import { signJws } from './sign.js';
 import type { MintContext } from './mint.js';
 import { IssuerServer } from './server.js';
 import { handleTokenRequest } from './token-endpoint.js';
@@ -18,10 +19,10 @@ import type {
   FakeIssuerOptions,
   FaultModeOptions,
   IntrospectionFaultMode,
-  Jwk,
   MintAlgorithm,
   MintOptions,
 } from './types.js';
+import type { Jwk } from './jwk.js';
 
 const DEFAULT_AUDIENCE = 'https://api.example.com';
 const DEFAULT_LIFETIME = 300;

@@ -21,5 +21,5 @@ export type {
   OpaqueMintOptions,
   IssuerStats,
   PublishedJwk,
-  Jwk,
 } from './types.js';
+export type { Jwk } from './jwk.js';

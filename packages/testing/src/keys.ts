@@ -1,7 +1,8 @@
 import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Jwk, MintAlgorithm, PublishedJwk } from './types.js';
+import type { Jwk } from './jwk.js';
+import type { MintAlgorithm, PublishedJwk } from './types.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { TestCertificate, TestCertificateAuthority } from './certificates.js';
 import type { FakeIssuerMtls } from './mtls-endpoint.js';
-import type { DpopKey } from './dpop.js';
+import type { DpopKey } from './dpop-key.js';
+import type { Jwk } from './jwk.js';
 
 /**
  * Every `alg` the fake issuer can sign with, including the symmetric ones and `none`, which exist so
@@ -247,29 +248,6 @@ export interface IssuerStats {
   readonly introspectionPeakInFlight: number;
   /** Requests to the revocation endpoint. */
   readonly revocationRequests: number;
-}
-
-/**
- * A JSON Web Key (RFC 7517): `kty` and the members of the key, as this package publishes and accepts them.
- * Its own type, so that the published types compile with every `@types/node` (25 and later no longer
- * export `JsonWebKey` from `node:crypto`).
- *
- * @example
- * ```ts
- * const jwk: Jwk = { kty: 'EC', crv: 'P-256', x: '…', y: '…' };
- * ```
- */
-export interface Jwk {
-  kty?: string;
-  kid?: string;
-  alg?: string;
-  use?: string;
-  crv?: string;
-  x?: string;
-  y?: string;
-  n?: string;
-  e?: string;
-  [member: string]: unknown;
 }
 
 /**

@@ -69,8 +69,10 @@ export function exportedOptionKeys(program: ts.Program, packageDir: string, apiT
     const declaration = type.getSymbol()?.declarations?.[0];
     // Object types of other packages (AbortSignal, a framework's types, core's own for an adapter) are theirs to document.
     if (!inPackage(declaration)) return;
-    // A class instance (a store, a verifier) is a value to pass, not options to spell out.
+    // A class instance (a store, a verifier) is a value to pass, not options to spell out; an open record
+    // (a string index signature: a JWK, claims) is data whose members are the spec's, not ours.
     if (declaration !== undefined && ts.isClassDeclaration(declaration)) return;
+    if (type.getStringIndexType() !== undefined) return;
     for (const property of type.getProperties()) {
       const propertyDeclaration = property.valueDeclaration ?? property.declarations?.[0];
       if (!inPackage(propertyDeclaration)) continue;

@@ -5,6 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ChallengeContext, TokenScheme } from '../errors/challenge.js';
 import { AuthError, InvalidTokenError, type RejectReason } from '../errors/errors.js';
+import { diagnoseIssuer } from '../routing/issuer-diagnosis.js';
 import { reportedIssuer, type TokenRejectedEvent, type VerifierEvents, type VerifierStats } from './events.js';
 
 /** Events a listener of which must not break a request. */
@@ -19,11 +20,19 @@ export class Recorder {
   readonly #realm: string | undefined;
   /** Challenge contexts by the scheme the client used ('none' for no credential). */
   readonly #challenges: Readonly<Record<TokenScheme | 'none', ChallengeContext>>;
+  /** The configured issuers, reported with an `invalid_issuer` refusal. */
+  readonly #configuredIssuers: readonly string[];
 
-  constructor(events: EventEmitter<VerifierEvents>, realm: string | undefined, challenges: Readonly<Record<TokenScheme | 'none', ChallengeContext>>) {
+  constructor(
+    events: EventEmitter<VerifierEvents>,
+    realm: string | undefined,
+    challenges: Readonly<Record<TokenScheme | 'none', ChallengeContext>>,
+    configuredIssuers: readonly string[] = [],
+  ) {
     this.#events = events;
     this.#realm = realm;
     this.#challenges = challenges;
+    this.#configuredIssuers = Object.freeze([...configuredIssuers]);
   }
 
   /** Records a refusal and returns it as the {@link AuthError} to throw (anything else becomes `malformed_token`). */
@@ -39,7 +48,13 @@ export class Recorder {
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
     if (this.#events.listenerCount('token_rejected') > 0) {
       const event: TokenRejectedEvent = { code: authError.code, reason: authError.reason, status: authError.status, issuer };
-      if (authError.reason === 'invalid_issuer') event.tokenIssuer = reportedIssuer(tokenIssuer);
+      if (authError.reason === 'invalid_issuer') {
+        event.tokenIssuer = reportedIssuer(tokenIssuer);
+        event.configuredIssuers = this.#configuredIssuers;
+        // A trailing slash, http vs https, localhost vs 127.0.0.1 or a capital letter: say which.
+        const diagnosis = diagnoseIssuer(this.#configuredIssuers, tokenIssuer, 'the token');
+        if (diagnosis !== undefined) event.issuerDiagnosis = diagnosis;
+      }
       this.emitSafely('token_rejected', event);
     }
     return authError;

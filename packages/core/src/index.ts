@@ -36,6 +36,8 @@ export type { VerifierStats, TokenRejectedEvent } from './observability/events.j
 export type { KeySource } from './keys/key-source.js';
 export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
 export { extractCredential, readCredential } from './request/credential.js';
+export { describeFetchRequest } from './request/fetch-request.js';
+export { authErrorResponse, metadataAnswerResponse, withResponseHeaders } from './fetch-support.js';
 export type { CredentialOptions, Credential } from './request/credential.js';
 export { DPOP_OPTION_KEYS, DPOP_NONCE_OPTION_KEYS } from './binding/dpop-options.js';
 export type { DpopOptions, DpopNonceOptions } from './binding/dpop-options.js';
@@ -95,6 +97,8 @@ export type { VerificationKey } from './keys/jwk-import.js';
 export { discoverJwksUri, discoverIntrospectionEndpoint, metadataUrls, DiscoveryError } from './keys/discovery.js';
 export type { DiscoveryOptions, DiscoveryErrorKind } from './keys/discovery.js';
 export { IssuerKeys } from './keys/issuer-keys.js';
+export { createCachedKeySource } from './keys/cache-key-source.js';
+export type { CachedKeySourceOptions, JwksDocumentCache } from './keys/cache-key-source.js';
 export type { IssuerKeysOptions, IssuerKeysEvents, IssuerKeysStats, DiscoveryFailedEvent } from './keys/issuer-keys.js';
 export type { KeySourceFailureEvent } from './keys/bounded-key-source.js';
 export { FetchError } from './lib/fetch-json.js';

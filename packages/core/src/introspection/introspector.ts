@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { AuthError, IntrospectionUnavailableError, InvalidTokenError } from '../errors/errors.js';
 import { discoverIntrospectionEndpoint } from '../keys/discovery.js';
 import { FetchError, fetchBounded, parseJsonText } from '../lib/fetch-json.js';
+import { InFlightAborts } from '../lib/in-flight.js';
 import { MemoryIntrospectionCache } from '../stores.js';
 import type { JwtClaims } from '../types.js';
 import { introspectionCacheKey } from './cache-key.js';
@@ -85,7 +86,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
   readonly #init: IntrospectorInit;
   readonly #limiter: ConcurrencyLimiter;
   readonly #inFlight = new Map<string, Promise<JwtClaims>>();
-  readonly #controller = new AbortController();
+  readonly #aborts = new InFlightAborts();
   #endpoint: string | undefined;
   #discovering: Promise<string> | undefined;
   #discoveryFailedAt: number | undefined;
@@ -105,7 +106,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
   }
 
   close(): void {
-    this.#controller.abort();
+    this.#aborts.abortAll();
   }
 
   /** The endpoint, discovered first when not configured (`verifier.ready()` calls it ahead of any token). @throws {@link IntrospectionUnavailableError} */
@@ -195,16 +196,18 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     this.#stats.calls++;
     let response;
     try {
-      response = await fetchBounded(endpoint, {
-        method: 'POST',
-        headers,
-        body,
-        timeout: remaining,
-        maxBytes: MAX_RESPONSE_BYTES,
-        signal: this.#controller.signal,
-        fetch: this.#init.fetch,
-        readStatus: (status) => status === 200 || status === 400,
-      });
+      response = await this.#aborts.run((signal) =>
+        fetchBounded(endpoint, {
+          method: 'POST',
+          headers,
+          body,
+          timeout: remaining,
+          maxBytes: MAX_RESPONSE_BYTES,
+          signal,
+          fetch: this.#init.fetch,
+          readStatus: (status) => status === 200 || status === 400,
+        }),
+      );
     } catch (error) {
       if (error instanceof FetchError) {
         if (error.kind === 'status' && (error.status === 401 || error.status === 403)) {
@@ -324,12 +327,15 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     if (failedAt !== undefined && Date.now() - failedAt < this.#init.errorCooldown) {
       return Promise.reject(new Unavailable('discovery_failed', 'introspection endpoint discovery failed recently'));
     }
-    const discovering = discoverIntrospectionEndpoint(this.issuer, {
-      timeout: this.#options.timeout,
-      maxBytes: this.#init.discoveryMaxBytes,
-      fetch: this.#init.fetch,
-      signal: this.#controller.signal,
-    })
+    const discovering = this.#aborts
+      .run((signal) =>
+        discoverIntrospectionEndpoint(this.issuer, {
+          timeout: this.#options.timeout,
+          maxBytes: this.#init.discoveryMaxBytes,
+          fetch: this.#init.fetch,
+          signal,
+        }),
+      )
       .then(
         (endpoint) => {
           this.#endpoint = endpoint;

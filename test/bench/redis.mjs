@@ -13,6 +13,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +45,13 @@ async function freePort() {
 
 const port = await freePort();
 const redisArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+for (const binary of ['redis-server']) {
+  const found = (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${binary}`));
+  if (!found) {
+    process.stderr.write(`${binary} is not on the PATH: this benchmark needs it (install: apt-get install redis-server)\n`);
+    process.exit(1);
+  }
+}
 const redisServer = hasTaskset() ? spawn('taskset', ['-c', '0', 'redis-server', ...redisArgs], { stdio: 'ignore' }) : spawn('redis-server', redisArgs, { stdio: 'ignore' });
 const newClient = () => createClient({ url: `redis://127.0.0.1:${port}` }).on('error', () => {});
 let admin;

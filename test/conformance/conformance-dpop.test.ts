@@ -126,7 +126,8 @@ describe.each(ADAPTERS)('sender-constrained conformance: $name', (adapter) => {
       expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(answer.headers['cache-control']).toBe('no-store');
       const body = JSON.parse(answer.body) as Record<string, unknown>;
-      expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
+      // A bare 401 has no error code in its challenge (RFC 6750 §3.1) nor in its body.
+      expect(Object.keys(body).sort()).toEqual(expected.error === null ? ['error_description'] : ['error', 'error_description']);
       if (expected.error === null) expect(challenge).toBe(expected.challenge);
       else if (expected.error !== undefined) {
         expect(body.error).toBe(expected.error);

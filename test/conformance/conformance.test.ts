@@ -96,7 +96,8 @@ describe.each(ADAPTERS)('conformance: $name', (adapter) => {
       expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(answer.headers['cache-control']).toBe('no-store');
       const body = JSON.parse(answer.body) as Record<string, unknown>;
-      expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
+      // No credential: no error code in the challenge (RFC 6750 §3.1), and none in the body either.
+      expect(Object.keys(body).sort()).toEqual(expected.error === null ? ['error_description'] : ['error', 'error_description']);
       expect(typeof body.error_description).toBe('string');
     }
     if (expected.status === 503) {

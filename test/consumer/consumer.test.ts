@@ -26,14 +26,46 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/binaries.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+/**
+ * The compilers the published types must work with, installed into the project by alias: TypeScript 5.8
+ * and the newest 7.x next to the workspace's 5.9; the matrix also runs each with @types/node 20 (the
+ * project's) and the newest @types/node (a second project). `npm i -D typescript @types/node` gives the newest.
+ */
+const COMPILERS = { '5.8': 'ts58@npm:typescript@~5.8.0', '7.x': 'ts7@npm:typescript@^7.0.0' } as const;
+const README_FILES = [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'packages')).map((folder) => join(ROOT, 'packages', folder, 'README.md'))].filter((file) =>
+  existsSync(file),
+);
+
+/**
+ * The errors of a type-check that are ours: in our packages' .d.ts or the file that imports them, or with no
+ * file. Those of other packages' types are left out: with skipLibCheck false, @types/koa 3.0.3 itself fails
+ * (TS2694 on content-disposition's `Options`), whatever imports it.
+ */
+function ownErrors(result: Ran): string[] {
+  return `${result.stdout}${result.stderr}`
+    .split('\n')
+    .filter((line) => /error TS\d+/.test(line))
+    .filter((line) => !line.startsWith('node_modules/') || line.startsWith('node_modules/@portcullis/'));
+}
+
+/** Every ```ts block of a README, dedented (blocks inside list items are indented). */
+function typescriptBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^([ \t]*)```ts\n([\s\S]*?)^[ \t]*```/gm)].map(([, indent, code]) =>
+    code!
+      .split('\n')
+      .map((line) => (line.startsWith(indent!) ? line.slice(indent!.length) : line))
+      .join('\n'),
+  );
+}
 
 interface Manifest {
   name: string;
@@ -111,7 +143,6 @@ const tsconfigOf = (fixture: Fixture): string => (fixture.program === undefined 
 /** Compiler options as command-line flags (booleans and strings only, as fixture.json allows). */
 const flagsOf = (options: Record<string, boolean | string> = {}): string[] =>
   Object.entries(options).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, String(value)]));
-const redisServerOnPath = ((process.env.PATH ?? '').split(delimiter)).some((dir) => dir !== '' && existsSync(join(dir, 'redis-server')));
 
 /** npm and pnpm read `npm_config_*` from the environment: give npm a clean one. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -186,8 +217,11 @@ function start(
 }
 
 let project: string;
+/** A second project: the same tarballs and peers with the newest @types/node. */
+let nodeLatest: string;
 const tarballs = new Map<string, string>();
 let install: Ran;
+let readmeFiles: string[] = [];
 
 beforeAll(async () => {
   // `pnpm test` runs `tsc -b` first; run alone, this keeps the packed dist current (incremental).
@@ -222,9 +256,25 @@ beforeAll(async () => {
   for (const fixture of fixtures) for (const dep of fixture.registry) pin(dep, fixture.package, true);
   // The built Next.js app (fixtures/next-app): Next and React at the versions packages/web tests with.
   for (const dep of NEXT_APP_DEPENDENCIES) pin(dep, 'web', true);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'portcullis-consumer', private: true, type: 'module', dependencies }, null, 2));
-  install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], project, 180_000);
+  // The README snippets import these too (the Redis README's ioredis wrapper).
+  pin('ioredis', 'redis', true);
+  const compilers = Object.fromEntries(Object.values(COMPILERS).map((spec) => [spec.split('@npm:')[0]!, `npm:${spec.split('@npm:')[1]!}`]));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'portcullis-consumer', private: true, type: 'module', dependencies, devDependencies: compilers }, null, 2),
+  );
+  // The same packages with the newest @types/node, for the types matrix, installed side by side.
+  nodeLatest = join(project, 'node-latest');
+  mkdirSync(join(nodeLatest, 'src'), { recursive: true });
+  const latestDependencies = Object.fromEntries(
+    Object.entries(dependencies).map(([name, spec]) => [name, name === '@types/node' ? 'latest' : spec.replace('file:./', 'file:../')]),
+  );
+  writeFileSync(join(nodeLatest, 'package.json'), JSON.stringify({ name: 'portcullis-consumer-node-latest', private: true, type: 'module', dependencies: latestDependencies }, null, 2));
+  const npmInstall = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+  const [main, latest] = await Promise.all([run('npm', npmInstall, project, 240_000), run('npm', npmInstall, nodeLatest, 240_000)]);
+  install = main;
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);
+  if (latest.code !== 0) throw new Error(`npm install (newest @types/node) failed:\n${latest.stdout}${latest.stderr}`);
 
   // The apps, a CommonJS TypeScript file that imports every package, and a strict nodenext config.
   for (const fixture of fixtures) {
@@ -266,8 +316,34 @@ beforeAll(async () => {
     );
   }
   cpSync(join(FIXTURES, 'require.cjs'), join(project, 'require.cjs'));
+
+  // Every ```ts block of every README as a file of its own (a module: `export {}` when it has no import),
+  // in two programs: the MCP ones (the SDK's `req.auth`) and the rest (Nest's decorators on).
+  const readme = { main: [] as string[], mcp: [] as string[] };
+  for (const file of README_FILES) {
+    const name = file === join(ROOT, 'README.md') ? 'root' : file.split(/[/\\]/).at(-2)!;
+    for (const [i, block] of typescriptBlocks(readFileSync(file, 'utf8')).entries()) {
+      const path = `readme/${name}-${i}.ts`;
+      mkdirSync(join(project, 'readme'), { recursive: true });
+      writeFileSync(join(project, path), /^\s*(import|export)\s/m.test(block) ? block : `${block}\nexport {};\n`);
+      (block.includes("'@portcullis/mcp'") ? readme.mcp : readme.main).push(path);
+    }
+  }
+  readmeFiles = [...readme.main, ...readme.mcp];
+  const readmeOptions = { ...shared.compilerOptions, noEmit: true, rootDir: '.', experimentalDecorators: true, emitDecoratorMetadata: true };
+  writeFileSync(join(project, 'tsconfig.readme.json'), JSON.stringify({ compilerOptions: readmeOptions, files: readme.main }, null, 2));
+  writeFileSync(join(project, 'tsconfig.readme-mcp.json'), JSON.stringify({ compilerOptions: readmeOptions, files: readme.mcp }, null, 2));
+
+  // The types matrix: one module importing every package, strict, skipLibCheck false.
+  const imports = published.map(({ manifest }, i) => `import * as p${i} from ${JSON.stringify(manifest.name)};\nvoid p${i};\n`).join('');
+  const typesOptions = { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true, types: ['node'] };
+  for (const dir of [project, nodeLatest]) {
+    mkdirSync(join(dir, 'types-check'), { recursive: true });
+    writeFileSync(join(dir, 'types-check', 'all.ts'), imports);
+    writeFileSync(join(dir, 'tsconfig.types.json'), JSON.stringify({ compilerOptions: typesOptions, files: ['types-check/all.ts'] }, null, 2));
+  }
   cpSync(join(FIXTURES, 'next-app'), join(project, 'next-app'), { recursive: true });
-}, 300_000);
+}, 420_000);
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
@@ -315,6 +391,36 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     expect(cts.stdout).toContain('TS1471');
     expect(node20.stdout + node20.stderr).toBe('');
   }, 150_000);
+
+  /** The README of each name ('root' for the repository's), for one test per README below. */
+  const readmeNames = README_FILES.map((file) => (file === join(ROOT, 'README.md') ? 'root' : file.split(/[/\\]/).at(-2)!));
+  let readmeOutput: Promise<string> | undefined;
+  /** Both README programs, type-checked once (side by side) for all the tests of one README each. */
+  const readmeCheck = (): Promise<string> =>
+    (readmeOutput ??= Promise.all(
+      ['tsconfig.readme.json', 'tsconfig.readme-mcp.json'].map((config) => run(process.execPath, [TSC, '-p', config], project, 200_000)),
+    ).then((results) => results.map((result) => result.stdout + result.stderr).join('\n')));
+
+  it.each(readmeNames)('every ```ts block of the %s README type-checks as printed against the installed packages (strict)', async (name) => {
+    expect(readmeFiles.length).toBeGreaterThanOrEqual(20);
+    const output = await readmeCheck();
+    const errors = output.split('\n').filter((line) => line.startsWith(`readme/${name}-`) && /error TS\d+/.test(line));
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it.each(['5.8', '5.9', '7.x'] as const)(
+    'the published .d.ts compile with TypeScript %s, with @types/node 20 and the newest, skipLibCheck false',
+    async (version) => {
+      const tsc = version === '5.9' ? TSC : join(project, 'node_modules', COMPILERS[version].split('@npm:')[0]!, 'bin', 'tsc');
+      const installed = JSON.parse(readFileSync(join(dirname(dirname(tsc)), 'package.json'), 'utf8')) as { version: string };
+      expect(installed.version.startsWith(version.replace('.x', '.'))).toBe(true);
+      const [node20, newest] = await Promise.all([project, nodeLatest].map((dir) => run(process.execPath, [tsc, '-p', 'tsconfig.types.json'], dir, 200_000)));
+      const newestTypes = JSON.parse(readFileSync(join(nodeLatest, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string };
+      const label = (types: string): string => `typescript ${installed.version}, @types/node ${types}`;
+      expect({ [label('20')]: ownErrors(node20!), [label(newestTypes.version)]: ownErrors(newest!) }).toEqual({ [label('20')]: [], [label(newestTypes.version)]: [] });
+    },
+    240_000,
+  );
 
   it('require() of every package from CommonJS gives the same exports as import()', async () => {
     const names = published.map(({ manifest }) => manifest.name);
@@ -455,8 +561,8 @@ describe('each adapter app over HTTP against the portcullis-issuer CLI', () => {
   );
 });
 
-// redis-server is on PATH here and in CI (where its absence fails the test rather than skipping it).
-describe.runIf(fixtures.some((f) => f.check === 'redis') && (redisServerOnPath || process.env.CI !== undefined))('the redis app against a real redis-server', () => {
+// Skipped, with one line saying why, where redis-server is missing; in CI (PORTCULLIS_REQUIRE_BINARIES=1) a failure.
+describe.runIf(fixtures.some((f) => f.check === 'redis') && requireBinary('redis-server'))('the redis app against a real redis-server', () => {
   it('the packed RedisReplayStore over a node-redis client: add → true, the same key again → false', async () => {
     const port = await new Promise<number>((done, fail) => {
       // redis-server cannot pick port 0 itself: a throwaway listener picks a free one.

@@ -66,8 +66,10 @@ function checkAnswer(answer: Answer, sentToken: string | undefined): void {
   if (answer.status === 200) return;
   const params = checkChallenge(answer.wwwAuthenticate ?? '');
   const body = JSON.parse(answer.body) as Record<string, unknown>;
-  expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
-  const expected = { 400: 'invalid_request', 401: params.error === undefined ? 'credentials_required' : 'invalid_token', 403: 'insufficient_scope' }[answer.status];
+  // A bare 401 (no error code in the challenge) has none in its body either (RFC 6750 §3.1).
+  const bare = answer.status === 401 && params.error === undefined;
+  expect(Object.keys(body).sort()).toEqual(bare ? ['error_description'] : ['error', 'error_description']);
+  const expected = { 400: 'invalid_request', 401: bare ? undefined : 'invalid_token', 403: 'insufficient_scope' }[answer.status];
   // A DPoP-scheme credential fails on its (absent) proof: invalid_dpop_proof, in the DPoP scheme.
   const dpop = (answer.wwwAuthenticate ?? '').startsWith('DPoP error=');
   expect(body.error).toBe(dpop && answer.status === 401 ? 'invalid_dpop_proof' : expected);

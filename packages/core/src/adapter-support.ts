@@ -166,7 +166,8 @@ export interface ErrorResponse {
 
 /**
  * The answer to an {@link AuthError}, the same in every adapter: the status, the RFC 6750 challenge
- * (or `Retry-After`), `Cache-Control: no-store`, and the `{ error, error_description }` body.
+ * (or `Retry-After`), `Cache-Control: no-store`, and the `{ error, error_description }` body
+ * (`{ error_description }` alone for a request without credentials, RFC 6750 §3.1).
  *
  * @example
  * ```ts

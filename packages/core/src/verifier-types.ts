@@ -50,6 +50,20 @@ export interface Verifier<C extends object = JwtClaims> {
   on<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
   off<K extends keyof VerifierEvents>(event: K, listener: (...args: VerifierEvents[K]) => void): this;
   stats(): VerifierStats;
+  /**
+   * Fetches, ahead of the first request, what every configured issuer needs: discovery and the JWKS
+   * (or the issuer's `keySource`), and the introspection endpoint. Resolves when all of it is at hand;
+   * rejects with the 503 error a request would get (`KeysUnavailableError`, `IntrospectionUnavailableError`)
+   * when something cannot be had, never later than the fetch timeouts. For readiness probes and warm-ups.
+   *
+   * @example
+   * ```ts
+   * app.get('/ready', async (_req, res) => {
+   *   try { await verifier.ready(); res.sendStatus(200); } catch { res.sendStatus(503); }
+   * });
+   * ```
+   */
+  ready(): Promise<void>;
   /** Releases the JWKS caches and aborts in-flight fetches and introspections. The verifier must not be used after. */
   close(): void;
 }

@@ -24,7 +24,7 @@ import { verifierStats } from './observability/stats.js';
 import { Recorder } from './observability/recorder.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
 import { credentialScheme, requestCredential, type Credential, type CredentialOptions } from './request/credential.js';
-import { createIssuers, type IssuerRuntime, type Issuers } from './routing/issuers.js';
+import { createIssuers, readyIssuers, type IssuerRuntime, type Issuers } from './routing/issuers.js';
 import { introspectsJwts, issuerOf, parseOrOpaque, unknownIssuer } from './routing/route.js';
 import { checkRouteRequirement, type RouteRequirement } from './scopes/requirement.js';
 import { runValidate } from './scopes/validate.js';
@@ -221,6 +221,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
   stats(): VerifierStats {
     return verifierStats(this.#recorder, this.#issuers, this.#tokenCache);
   }
+  ready(): Promise<void> { return readyIssuers(this.#issuers); } // keys/ready.ts
 
   close(): void {
     for (const runtime of this.#issuers.byName.values()) {

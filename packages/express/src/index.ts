@@ -3,6 +3,7 @@ export type { AuthMiddleware, RequireAuthOptions } from './require-auth.js';
 export { requireScopes, requireAnyScope, requireRoles, requireAnyRole, requireClaims } from './require-scopes.js';
 export type { Middleware } from './auth-state.js';
 export { resourceMetadataHandler } from './resource-metadata.js';
+export { authErrorHandler } from './auth-error-handler.js';
 // Re-exported so that an app needs only this package to share a verifier and catch its errors
 // (the same list in every adapter). Declaring your own claims still goes to '@portcullis/core'.
 export {

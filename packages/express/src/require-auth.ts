@@ -49,7 +49,9 @@ export interface RequireAuthOptions {
   /**
    * `'respond'` (default): answer a refused request directly (400, 401, 403 or 503, with the RFC 6750
    * challenge). `'pass'`: call `next(err)` with the `AuthError` (it carries `status`, `statusCode`,
-   * `headers` and `expose`) so the app's error handlers render it.
+   * `headers` and `expose`) so the app's error handlers render it. Mount {@link authErrorHandler} (or a
+   * handler of your own that answers `AuthError`s) after them: Express's default handler logs every error
+   * it gets with `console.error` and, outside production, sends the stack as the body.
    */
   errors?: 'respond' | 'pass' | undefined;
 }

@@ -127,7 +127,7 @@ describe.each(EXPRESS_VERSIONS)('scope guards on $name', ({ express }) => {
       const answer = await send(url, { path });
       expect(answer.status).toBe(401);
       expect(answer.headers['www-authenticate']).toBe('Bearer realm="orders-api", DPoP realm="orders-api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
-      expect(JSON.parse(answer.body)).toMatchObject({ error: 'credentials_required' });
+      expect(JSON.parse(answer.body)).toEqual({ error_description: 'authentication required' });
     });
 
     it('403 when the token lacks the scope', async () => {

@@ -67,7 +67,7 @@ it('require("@portcullis/fastify") from CommonJS gives a working plugin, as the 
       (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
     );
   });
-  const bare = [401, JSON.stringify({ error: 'credentials_required', error_description: 'authentication required' })];
+  const bare = [401, JSON.stringify({ error_description: 'authentication required' })];
   expect(JSON.parse(stdout)).toEqual({
     sameExport: true,
     module: [bare, [200, 'orders-service']],

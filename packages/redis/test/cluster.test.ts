@@ -11,6 +11,10 @@ import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisIntrospectionCache, RedisReplayStore, RedisStoreError } from '../src/index.js';
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { requireBinary } from '../../../test/helpers/binaries.js';
+
+// Skipped, with one line saying why, where redis-server, redis-cli is missing; a failure in CI.
+const binariesPresent = requireBinary('redis-server', 'redis-cli');
 
 const run = promisify(execFile);
 let dir: string;
@@ -43,9 +47,9 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
-describe('Redis Cluster (three masters) through createCluster()', () => {
+describe.runIf(binariesPresent)('Redis Cluster (three masters) through createCluster()', () => {
   it('exactly one of 1,000 concurrent adds of one key wins; distinct keys spread over every master', async () => {
-    const store = new RedisReplayStore(cluster);
+    const store = new RedisReplayStore(cluster, { timeout: 10_000 }); // the timeout is not what this test is about: a loaded machine took > 500 ms
     const results = await Promise.all(Array.from({ length: 1_000 }, () => store.add('cluster-proof', 60_000)));
     expect(results.filter((won) => won)).toHaveLength(1);
     const distinct = await Promise.all(Array.from({ length: 300 }, (_, i) => store.add(`jti-${i}`, 60_000)));

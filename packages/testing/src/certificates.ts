@@ -120,7 +120,9 @@ function build(
 ): Buffer {
   const now = Date.now();
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  // Positive, and a first byte that is never 0: DER forbids a leading zero before a byte below 0x80,
+  // and OpenSSL refuses such a certificate (one serial in 256 had it).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const tbs = seq(
     explicit(0, integer(Buffer.from([2]))),
     integer(serial),

@@ -1,5 +1,6 @@
 /** A client's DPoP key and the proof algorithms (moved out of dpop.ts so that types.ts and binding.ts can name it without a circle). */
-import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { Jwk } from './jwk.js';
 
 /**
  * The DPoP proof algorithms of the fake issuer: {@link createDpopKey} makes keys for each, its token
@@ -36,7 +37,7 @@ export interface DpopKey {
   readonly alg: DpopAlgorithm;
   readonly privateKey: KeyObject;
   /** The public JWK the proof header carries (`kty` and the key members only). */
-  readonly publicJwk: JsonWebKey;
+  readonly publicJwk: Jwk;
   /** RFC 7638 SHA-256 thumbprint of `publicJwk`: the `cnf.jkt` of tokens bound to this key. */
   readonly thumbprint: string;
 }

@@ -3,7 +3,8 @@
  * overrides, every kind of bad one), and the RFC 7638 thumbprint a token's `cnf.jkt` names. Written
  * independently of the verifier's `jose`-based thumbprint, so each checks the other.
  */
-import { createHash, generateKeyPairSync, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import type { Jwk } from './jwk.js';
 import { DPOP_PROOF_ALGORITHMS, type DpopAlgorithm, type DpopKey } from './dpop-key.js';
 import { signJws } from './sign.js';
 import type { MintAlgorithm } from './types.js';
@@ -27,7 +28,7 @@ const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  * jwkThumbprint({ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'ignored' });
  * ```
  */
-export function jwkThumbprint(jwk: JsonWebKey | Record<string, unknown>): string {
+export function jwkThumbprint(jwk: Jwk | Record<string, unknown>): string {
   const members = REQUIRED_MEMBERS[String((jwk as Record<string, unknown>).kty)];
   if (members === undefined) throw new TypeError(`jwkThumbprint: unsupported kty ${String((jwk as Record<string, unknown>).kty)}`);
   const canonical = `{${members.map((name) => `${JSON.stringify(name)}:${JSON.stringify((jwk as Record<string, unknown>)[name])}`).join(',')}}`;
@@ -49,7 +50,7 @@ export function createDpopKey(alg: DpopAlgorithm = 'ES256'): DpopKey {
   else pair = generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : alg === 'ES384' ? 'P-384' : 'P-521' });
   const full = pair.publicKey.export({ format: 'jwk' });
   const members = REQUIRED_MEMBERS[full.kty!]!;
-  const publicJwk = Object.fromEntries(members.map((name) => [name, (full as Record<string, unknown>)[name]])) as JsonWebKey;
+  const publicJwk = Object.fromEntries(members.map((name) => [name, (full as Record<string, unknown>)[name]])) as Jwk;
   return Object.freeze({ alg, privateKey: pair.privateKey, publicJwk: Object.freeze(publicJwk), thumbprint: jwkThumbprint(publicJwk) });
 }
 

@@ -1,4 +1,3 @@
-import type { JsonWebKey } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { faultSetting } from './fault-modes.js';
 import { handleIntrospectionRequest, handleRevocationRequest } from './introspection-endpoint.js';
@@ -23,6 +22,7 @@ import type {
   MintAlgorithm,
   MintOptions,
 } from './types.js';
+import type { Jwk } from './jwk.js';
 
 const DEFAULT_AUDIENCE = 'https://api.example.com';
 const DEFAULT_LIFETIME = 300;
@@ -167,7 +167,7 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
   const mintContext: MintContext = { keys, issuer: urls.url, audience, lifetime: tokenLifetime };
   const mint = (claims: Record<string, unknown> = {}, mintOptions: MintOptions = {}): string =>
     mintToken(mintContext, claims, mintOptions);
-  const attackerJwk: JsonWebKey = keys.attackerJwk('RSA');
+  const attackerJwk: Jwk = keys.attackerJwk('RSA');
   let mtls: MtlsListener | undefined;
   if (options.mtls !== undefined && options.mtls !== false) {
     const ca = options.mtls === true ? undefined : options.mtls.certificateAuthority;

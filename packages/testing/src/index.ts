@@ -25,3 +25,4 @@ export type {
   IssuerStats,
   PublishedJwk,
 } from './types.js';
+export type { Jwk } from './jwk.js';

@@ -1,6 +1,7 @@
 import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Jwk } from './jwk.js';
 import type { MintAlgorithm, PublishedJwk } from './types.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -190,7 +191,7 @@ export class KeyRing {
   }
 
   /** Public JWK of the attacker key of a type, without kid, use or alg. */
-  attackerJwk(type: KeyType): JsonWebKey {
+  attackerJwk(type: KeyType): Jwk {
     this.attacker(type);
     return this.#attackers.get(type)!.publicKey.export({ format: 'jwk' });
   }

@@ -1,7 +1,8 @@
-import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { TestCertificate, TestCertificateAuthority } from './certificates.js';
 import type { FakeIssuerMtls } from './mtls-endpoint.js';
 import type { DpopKey } from './dpop-key.js';
+import type { Jwk } from './jwk.js';
 
 /**
  * Every `alg` the fake issuer can sign with, including the symmetric ones and `none`, which exist so
@@ -268,7 +269,7 @@ export interface IssuerStats {
  * jwk.crv; // 'P-256'
  * ```
  */
-export type PublishedJwk = JsonWebKey & { kid: string };
+export type PublishedJwk = Jwk & { kid: string };
 
 /**
  * A running fake issuer; see {@link startFakeIssuer}.
@@ -299,7 +300,7 @@ export interface FakeIssuer {
   /** Default `aud` of minted tokens. */
   readonly audience: string;
   /** Public JWK of the attacker RSA key, which is never in the JWKS (for embedded-`jwk` attacks). */
-  readonly attackerJwk: JsonWebKey;
+  readonly attackerJwk: Jwk;
   /** Live request counters. */
   readonly stats: IssuerStats;
   /** The TLS token endpoint, when started with `mtls`. */
@@ -328,7 +329,7 @@ export interface FakeIssuer {
   /** Stops publishing a key; tokens signed with it no longer verify. */
   removeKey(kid: string): void;
   /** Publishes an extra raw JWKS entry, kept as given. */
-  addKey(jwk: JsonWebKey | Record<string, unknown>): void;
+  addKey(jwk: Jwk | Record<string, unknown>): void;
   setJwksMode(mode: FaultMode, options?: FaultModeOptions): void;
   setMetadataMode(mode: FaultMode, options?: FaultModeOptions): void;
   setIntrospectionMode(mode: IntrospectionFaultMode, options?: FaultModeOptions): void;

@@ -170,3 +170,17 @@ describe('TLS mode: certificate-bound tokens (RFC 8705)', () => {
     }
   });
 });
+
+describe('certificates are valid DER, whatever their random serial', () => {
+  it('1,000 client certificates and 1,000 issued by a CA all parse (a serial with a non-minimal leading zero failed one in 256)', () => {
+    const ca = createTestCertificateAuthority();
+    let parsed = 0;
+    for (let i = 0; i < 1_000; i++) {
+      for (const certificate of [createClientCertificate(), ca.issue({ subjectAltNames: ['127.0.0.1'] })]) {
+        expect(new X509Certificate(certificate.der).fingerprint256).toMatch(/^[0-9A-F:]+$/);
+        parsed += 1;
+      }
+    }
+    expect(parsed).toBe(2_000);
+  });
+});

@@ -47,7 +47,7 @@ export function checkChallenge(value: string): Record<string, string> {
 
 /**
  * What every rejection must be: an AuthError with a consistent status and code, renderable headers,
- * a JSON body of exactly `{ error, error_description }`, and nothing of the token in any of it.
+ * a JSON body of exactly `{ error, error_description }` (`{ error_description }` without credentials), and nothing of the token in any of it.
  */
 export function checkAuthError(error: unknown, token?: string): AuthError {
   expect(error, 'core throws nothing but an AuthError').toBeInstanceOf(AuthError);
@@ -65,7 +65,9 @@ export function checkAuthError(error: unknown, token?: string): AuthError {
     if (authError.code === 'credentials_required') expect(params.error).toBeUndefined();
     else expect(params.error).toBe(authError.code);
   }
-  expect(Object.keys(authError.toJSON()).sort()).toEqual(['error', 'error_description']);
+  // A missing credential has no error code, in the challenge or the body (RFC 6750 §3.1).
+  const bare = authError.code === 'credentials_required';
+  expect(Object.keys(authError.toJSON()).sort()).toEqual(bare ? ['error_description'] : ['error', 'error_description']);
   if (token !== undefined && token.length >= 16) {
     const rendered = `${authError.message} ${JSON.stringify(authError.toJSON())} ${JSON.stringify(headers)}`;
     expect(rendered.includes(token), 'no error text holds the token').toBe(false);

@@ -90,9 +90,13 @@ export type RejectReason =
   | 'keys_unavailable'
   | 'replay_store_unavailable';
 
-/** The JSON body adapters answer with. */
+/**
+ * The JSON body adapters answer with: `{ error, error_description }`, `error` being the code of the
+ * challenge (or of the 503). A request without credentials gets `{ error_description }` only: RFC 6750
+ * §3.1 gives it no error code, so its body carries none either.
+ */
 export interface ErrorBody {
-  error: string;
+  error?: string;
   error_description: string;
 }
 
@@ -172,7 +176,7 @@ export abstract class AuthError extends Error {
     };
   }
 
-  /** The response body: `{ error, error_description }`. */
+  /** The response body: `{ error, error_description }` (`{ error_description }` for a missing credential). */
   toJSON(): ErrorBody {
     return { error: this.code, error_description: this.description };
   }
@@ -230,6 +234,13 @@ export class CredentialsRequiredError extends AuthError {
   get headers(): Record<string, string> {
     // RFC 6750 §3.1: no error code here; RFC 9728 §5.1 adds resource_metadata all the same (see formatChallenges).
     return { 'WWW-Authenticate': formatChallenges({ realm: this.realm }, this.challenge), 'Cache-Control': 'no-store' };
+  }
+  /**
+   * `{ error_description }`: no `error` member, as the challenge has none. `code` stays
+   * `'credentials_required'` for programs (`switch (err.code)`); it is not an OAuth error code and is not sent.
+   */
+  override toJSON(): ErrorBody {
+    return { error_description: this.description };
   }
 }
 

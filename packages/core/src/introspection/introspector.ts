@@ -109,6 +109,15 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     this.#aborts.abortAll();
   }
 
+  /** The endpoint, discovered first when not configured (`verifier.ready()` calls it ahead of any token). @throws {@link IntrospectionUnavailableError} */
+  async resolveEndpoint(): Promise<string> {
+    try {
+      return this.#endpoint ?? (await this.#discover());
+    } catch (error) {
+      throw this.#unavailable(error instanceof Unavailable ? error : new Unavailable('discovery_failed', 'discovery failed', undefined, error), undefined);
+    }
+  }
+
   /**
    * The checked response members for `token`.
    *
@@ -117,12 +126,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
    */
   async introspect(token: string): Promise<JwtClaims> {
     const deadline = performance.now() + this.#options.timeout;
-    let endpoint: string;
-    try {
-      endpoint = this.#endpoint ?? (await this.#discover());
-    } catch (error) {
-      throw this.#unavailable(error instanceof Unavailable ? error : new Unavailable('discovery_failed', 'discovery failed', undefined, error), undefined);
-    }
+    const endpoint = this.#endpoint ?? (await this.resolveEndpoint());
     const key = introspectionCacheKey(endpoint, this.#options.clientId, token);
     const pending = this.#inFlight.get(key);
     // Each request gets its own refusal: the verifier stamps the challenge of that request's scheme on it.

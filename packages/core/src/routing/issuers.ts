@@ -8,6 +8,7 @@ import type { ClaimRules } from '../jwt/claims.js';
 import { Introspector } from '../introspection/introspector.js';
 import { boundKeySource } from '../keys/bounded-key-source.js';
 import { IssuerKeys } from '../keys/issuer-keys.js';
+import { prepareIssuers } from '../keys/ready.js';
 import { resolveJwksCacheOptions } from '../keys/jwks-options.js';
 import type { KeySource } from '../keys/key-source.js';
 import type { VerifierEvents } from '../observability/events.js';
@@ -35,6 +36,11 @@ export interface Issuers {
   readonly byName: ReadonlyMap<string, IssuerRuntime>;
   readonly directory: IssuerDirectory<IssuerRuntime>;
   readonly opaque: IssuerRuntime | undefined;
+}
+
+/** `verifier.ready()`: every issuer's keys and introspection endpoint, fetched now (see keys/ready.ts). */
+export function readyIssuers(issuers: Issuers): Promise<void> {
+  return prepareIssuers(issuers.byName.values());
 }
 
 /** Builds every issuer of the options; events go to `events`, guarded ones through `recorder`. */

@@ -92,8 +92,14 @@ export async function startRedisServer(extraArgs: string[] = [], cwd?: string): 
       if (child !== undefined) throw new Error('redis-server is already running');
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs];
       child = spawn('redis-server', args, { stdio: 'ignore', ...(cwd === undefined ? {} : { cwd }) });
-      child.on('error', () => {});
-      await waitForPing();
+      let spawnError: Error | undefined;
+      child.on('error', (error) => (spawnError = error));
+      try {
+        await waitForPing();
+      } catch (error) {
+        // ENOENT: no redis-server on the PATH (suites guard with requireBinary('redis-server') first).
+        throw spawnError === undefined ? error : new Error(`could not run redis-server (install: apt-get install redis-server): ${spawnError.message}`);
+      }
     },
     kill: () => exited('SIGKILL'),
     stop: () => exited('SIGTERM'),

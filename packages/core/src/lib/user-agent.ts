@@ -24,3 +24,6 @@ function coreVersion(): string {
  * ```
  */
 export const USER_AGENT = `portcullis/${coreVersion()}`;
+
+/** Core's version, as in its package.json (the OpenTelemetry scope's version too). */
+export const CORE_VERSION: string = USER_AGENT.slice('portcullis/'.length);

@@ -6,7 +6,7 @@ import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { fetchJson, FetchError } from '../src/lib/fetch-json.js';
 import { startFetchCall } from '../src/observability/fetch-span.js';
 import { ATTR, METRIC, SCOPE_NAME, SPAN } from '../src/observability/otel-names.js';
-import { VerifierTelemetry, currentInstruments } from '../src/observability/otel.js';
+import { VerifierTelemetry, currentInstruments, noteRefusal, traced } from '../src/observability/otel.js';
 import { CORE_VERSION } from '../src/lib/user-agent.js';
 import { registerOtelSdk, sumOf, type OtelSdk } from './helpers/otel-sdk.js';
 
@@ -147,5 +147,42 @@ describe('with the SDK and in-memory exporters', () => {
     const after = await sdk.collect();
     expect(sumOf(after.get(METRIC.discoveryFetches), { [ATTR.errorType]: '404' }) - sumOf(before.get(METRIC.discoveryFetches), { [ATTR.errorType]: '404' })).toBe(1);
     expect(sumOf(after.get(METRIC.jwksFetches), { [ATTR.errorType]: 'invalid_json' }) - sumOf(before.get(METRIC.jwksFetches), { [ATTR.errorType]: 'invalid_json' })).toBe(1);
+  });
+  it('traced(): the remote calls of the authentication are its children; the token cache hit is told by the count', async () => {
+    sdk.spanExporter.reset();
+    const telemetry = new VerifierTelemetry({ clientId: true });
+    let hits = 0;
+    const accepted = await traced(telemetry.begin()!, () => hits, () => 'Bearer', async () => {
+      await fetchJson(issuer.jwksUri, { timeout: 2_000, maxBytes: 65_536, telemetry: 'jwks' });
+      return { issuer: issuer.url, format: 'jwt' as const };
+    });
+    expect(accepted).toEqual({ issuer: issuer.url, format: 'jwt' });
+    const cached = await traced(telemetry.begin()!, () => hits, () => 'Bearer', () => {
+      hits += 1;
+      return Promise.resolve({ issuer: issuer.url, format: 'jwt' as const });
+    });
+    expect(cached).toBeDefined();
+    const [jwks, first, second] = sdk.spans();
+    expect(jwks!.name).toBe(SPAN.jwks);
+    expect(first!.name).toBe(SPAN.authenticate);
+    expect(jwks!.parentSpanContext?.spanId).toBe(first!.spanContext().spanId);
+    expect(first!.attributes[ATTR.tokenCacheHit]).toBe(false);
+    expect(second!.attributes[ATTR.tokenCacheHit]).toBe(true);
+  });
+
+  it('traced(): a refusal ends the span with the issuer and scheme noted where it was recorded, and is rethrown', async () => {
+    sdk.spanExporter.reset();
+    const telemetry = new VerifierTelemetry({ clientId: true });
+    const refusal = Object.assign(new Error('refused'), { reason: 'dpop_proof_invalid', status: 401, code: 'invalid_dpop_proof' });
+    const run = () => {
+      noteRefusal(refusal, 'https://as.example/', 'DPoP');
+      return Promise.reject(refusal);
+    };
+    await expect(traced(telemetry.begin()!, () => 0, () => undefined, run)).rejects.toBe(refusal);
+    await expect(traced(telemetry.begin()!, () => 0, () => undefined, () => Promise.reject(new Error('a bug')))).rejects.toThrow('a bug');
+    const [refused, failed] = sdk.spans();
+    expect(refused!.attributes).toMatchObject({ [ATTR.outcome]: 'refused', [ATTR.reason]: 'dpop_proof_invalid', [ATTR.scheme]: 'DPoP', [ATTR.issuer]: 'https://as.example/' });
+    expect(failed!.attributes).toMatchObject({ [ATTR.outcome]: 'unavailable', [ATTR.statusCode]: 500 });
+    expect(failed!.status.code).toBe(SpanStatusCode.ERROR);
   });
 });

@@ -10,6 +10,7 @@
 import {
   SpanKind,
   SpanStatusCode,
+  context,
   createNoopMeter,
   metrics,
   trace,
@@ -149,7 +150,7 @@ export class AuthenticationRecord {
     if (this.#done) return;
     this.#done = true;
     if (issuer !== undefined) this.issuer = issuer;
-    this.#telemetry.finish(this, refusal.status === 503 ? 'unavailable' : 'refused', undefined, refusal);
+    this.#telemetry.finish(this, refusal.status >= 500 ? 'unavailable' : 'refused', undefined, refusal);
   }
 
   /** Seconds since {@link begin}. */
@@ -216,7 +217,7 @@ export class VerifierTelemetry {
       span.setAttribute(ATTR.reason, refusal.reason);
       span.setAttribute(ATTR.statusCode, refusal.status);
       // A refusal is the operation doing its job; a 503 is it failing to.
-      if (refusal.status === 503) {
+      if (refusal.status >= 500) {
         span.setAttribute(ATTR.errorType, refusal.code);
         span.setStatus({ code: SpanStatusCode.ERROR, message: refusal.code });
       }
@@ -241,6 +242,62 @@ export class VerifierTelemetry {
   replayStoreFailed(): void {
     this.#instruments?.replayStoreFailures.add(1);
   }
+}
+
+/** Where a refusal was decided: noted by the one place refusals are recorded, read when a record ends. */
+interface RefusalPlace {
+  readonly issuer: string | undefined;
+  readonly scheme: 'Bearer' | 'DPoP' | undefined;
+}
+
+const refusalPlaces = new WeakMap<object, RefusalPlace>();
+
+/**
+ * Notes the issuer and the scheme a refusal was decided under (called where refusals are recorded),
+ * for the authentication span that ends with it. A weak map: the note goes with the error.
+ */
+export function noteRefusal(error: object, issuer: string | undefined, scheme: 'Bearer' | 'DPoP' | undefined): void {
+  refusalPlaces.set(error, { issuer, scheme });
+}
+
+function isRefusal(error: unknown): error is RefusalFacts & object {
+  const candidate = error as Partial<RefusalFacts> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.reason === 'string' && typeof candidate.status === 'number' && typeof candidate.code === 'string';
+}
+
+/**
+ * Runs one authentication under its record: `run` (which must reach its first `await` synchronously
+ * or not at all) inside the record's span, so that the discovery, JWKS and introspection spans become
+ * its children; `cacheHits` is read before and after the synchronous part to tell a token-cache hit.
+ * Adds one promise to the request, and only when a record was made.
+ */
+export function traced<T extends AcceptedToken>(
+  record: AuthenticationRecord,
+  cacheHits: () => number,
+  schemeOf: () => 'Bearer' | 'DPoP' | undefined,
+  run: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const hitsBefore = cacheHits();
+  if (record.span.isRecording()) record.scheme = schemeOf();
+  const result = record.span.isRecording() ? context.with(trace.setSpan(context.active(), record.span), run) : run();
+  record.cacheHit = cacheHits() > hitsBefore;
+  return result.then(
+    (token) => {
+      record.accept(token);
+      return token;
+    },
+    (error: unknown) => {
+      if (isRefusal(error)) {
+        const place = refusalPlaces.get(error);
+        record.scheme ??= place?.scheme;
+        record.refuse(error, place?.issuer);
+      } else {
+        // Not a refusal (a bug): ends the span as an error all the same, never left open.
+        record.refuse({ reason: 'internal_error', status: 500, code: 'internal_error' }, undefined);
+      }
+      throw error;
+    },
+  );
 }
 
 /** Counts an introspection cache hit (the introspector has no verifier of its own to ask). */

@@ -6,7 +6,7 @@ import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { fetchJson, FetchError } from '../src/lib/fetch-json.js';
 import { startFetchCall } from '../src/observability/fetch-span.js';
 import { ATTR, METRIC, SCOPE_NAME, SPAN } from '../src/observability/otel-names.js';
-import { VerifierTelemetry, currentInstruments, noteRefusal, traced } from '../src/observability/otel.js';
+import { VerifierTelemetry, currentInstruments, noteRefusal, traced, tracingRegistered } from '../src/observability/otel.js';
 import { CORE_VERSION } from '../src/lib/user-agent.js';
 import { registerOtelSdk, sumOf, type OtelSdk } from './helpers/otel-sdk.js';
 
@@ -21,6 +21,7 @@ afterAll(async () => {
 describe('without an SDK registered', () => {
   it('begin() records nothing: no record, no instruments, no fetch call', () => {
     expect(currentInstruments()).toBeUndefined();
+    expect(tracingRegistered()).toBe(false);
     expect(new VerifierTelemetry({ clientId: true }).begin()).toBeUndefined();
     expect(startFetchCall('jwks', 'GET', new URL(issuer.jwksUri))).toBeUndefined();
   });
@@ -34,6 +35,7 @@ describe('with the SDK and in-memory exporters', () => {
   let sdk: OtelSdk;
   beforeAll(() => {
     sdk = registerOtelSdk();
+    expect(tracingRegistered()).toBe(true);
   });
   afterAll(async () => {
     await sdk.shutdown();

@@ -8,6 +8,8 @@
  * callers hand over issuers, reasons, formats, statuses and URLs without their query.
  */
 import {
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   context,
@@ -94,6 +96,18 @@ export function currentInstruments(): Instruments | undefined {
   return instruments ?? undefined;
 }
 
+// The API's no-op provider, as a proxy with no delegate hands it out (the API does not export it).
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** Whether an SDK's tracer provider is registered (the global proxy has a delegate). */
+export function tracingRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_TRACER_PROVIDER);
+}
+
+// What a record holds when only metrics listen: ending it does nothing.
+const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /** The tracer: the API's proxy, so an SDK registered later is still used. */
 export function portcullisTracer(): Tracer {
   return trace.getTracer(SCOPE_NAME, CORE_VERSION);
@@ -166,16 +180,19 @@ export interface TelemetryOptions {
 }
 
 /**
- * A verifier's link to OpenTelemetry. The meter's instruments are taken when the verifier is made:
- * register the SDK first (as `NodeSDK.start()` at the top of the app does).
+ * A verifier's link to OpenTelemetry. Whether an SDK is registered is looked at when the verifier is
+ * made, so that a request costs one check when none is: register the SDK first (as `NodeSDK.start()`
+ * at the top of the app does).
  */
 export class VerifierTelemetry {
   readonly #tracer: Tracer;
+  readonly #tracing: boolean;
   readonly #instruments: Instruments | undefined;
   readonly #clientId: boolean;
 
   constructor(options: TelemetryOptions) {
     this.#tracer = portcullisTracer();
+    this.#tracing = tracingRegistered();
     this.#instruments = currentInstruments();
     this.#clientId = options.clientId;
   }
@@ -185,7 +202,9 @@ export class VerifierTelemetry {
    * the tracer records nor a meter listens, so that the request costs nothing more.
    */
   begin(): AuthenticationRecord | undefined {
+    if (!this.#tracing) return this.#instruments === undefined ? undefined : new AuthenticationRecord(this, NOT_RECORDING);
     const span = this.#tracer.startSpan(SPAN.authenticate, AUTHENTICATE_OPTIONS);
+    // A sampler may drop it: then only the metrics are kept.
     if (!span.isRecording() && this.#instruments === undefined) return undefined;
     return new AuthenticationRecord(this, span);
   }
@@ -229,6 +248,7 @@ export class VerifierTelemetry {
   scopeRefused(refusal: RefusalFacts, issuer: string | undefined): void {
     const instruments = this.#instruments;
     if (instruments !== undefined) instruments.scopeRefusals.add(1, issuer === undefined ? {} : { [ATTR.issuer]: issuer });
+    if (!this.#tracing) return;
     const span = this.#tracer.startSpan(SPAN.authorize, AUTHENTICATE_OPTIONS);
     if (!span.isRecording()) return;
     span.setAttribute(ATTR.outcome, 'refused');

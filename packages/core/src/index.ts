@@ -31,7 +31,7 @@ export { createVerifier, MAX_REPORTED_ISSUER_LENGTH } from './verifier.js';
 export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
 export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
-export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
+export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction, TelemetrySettings } from './options.js';
 export { extractCredential, readCredential } from './request/credential.js';
 export type { CredentialOptions, Credential } from './request/credential.js';
 export { DPOP_OPTION_KEYS, DPOP_NONCE_OPTION_KEYS } from './binding/dpop-options.js';

@@ -143,6 +143,22 @@ export interface VerifierCommonOptions<C extends object = JwtClaims> {
    * be issued for `resourceMetadata.resource` (RFC 8707). See {@link ResourceMetadataOptions}.
    */
   resourceMetadata?: ResourceMetadataOptions | undefined;
+  /** What the OpenTelemetry spans may carry. See {@link TelemetrySettings}. */
+  telemetry?: TelemetrySettings | undefined;
+}
+
+/**
+ * OpenTelemetry settings of a verifier (spans and metrics go through `@opentelemetry/api`, a no-op
+ * until the application registers an SDK).
+ *
+ * @example
+ * ```ts
+ * createVerifier({ issuer, audience, telemetry: { clientId: false } });
+ * ```
+ */
+export interface TelemetrySettings {
+  /** Record the token's client id on the authentication span (`portcullis.client_id`). Default true. */
+  clientId?: boolean | undefined;
 }
 
 export interface ResolvedIssuer {
@@ -175,13 +191,14 @@ export interface ResolvedOptions<C extends object> {
   readonly dpop: ResolvedDpop;
   readonly mtls: ResolvedMtls;
   readonly resourceMetadata: ResourceMetadata | undefined;
+  readonly telemetry: { readonly clientId: boolean };
 }
 
 /** Every key {@link VerifierOptions} may hold. */
 export const VERIFIER_OPTION_KEYS = [
   'issuer', 'audience', 'jwksUri', 'algorithms', 'secret', 'clockTolerance', 'maxTokenAge', 'tokenType',
   'requiredClaims', 'scopeClaims', 'validate', 'realm', 'maxTokenLength', 'allowQueryToken',
-  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'dpop', 'mtls', 'resourceMetadata',
+  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'dpop', 'mtls', 'resourceMetadata', 'telemetry',
 ] as const;
 
 /** Every key an entry of the `issuer` list may hold. */
@@ -322,6 +339,11 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   if (options.jwks !== undefined && (typeof options.jwks !== 'object' || options.jwks === null || Array.isArray(options.jwks))) fail('jwks', 'must be an object');
   const tokenCache = options.tokenCache === undefined ? {} : options.tokenCache;
   if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null || Array.isArray(tokenCache))) fail('tokenCache', 'must be false or an object');
+  const telemetry: unknown = options.telemetry ?? {};
+  if (typeof telemetry !== 'object' || telemetry === null || Array.isArray(telemetry)) fail('telemetry', 'must be an object');
+  rejectUnknownKeys(telemetry, ['clientId'], 'telemetry');
+  const { clientId } = telemetry as TelemetrySettings;
+  if (clientId !== undefined && typeof clientId !== 'boolean') fail('telemetry.clientId', 'must be a boolean');
   // Checked here, once, so that a wrong cache setting fails at construction rather than on the first fetch.
   resolveJwksCacheOptions(options.jwks);
   const bearerMethods: BearerMethod[] = ['header'];
@@ -353,5 +375,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     dpop: resolveDpopOptions(options.dpop),
     mtls: resolveMtlsOptions(options.mtls),
     resourceMetadata,
+    telemetry: { clientId: clientId !== false },
   };
 }

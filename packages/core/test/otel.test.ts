@@ -3,6 +3,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
+import { createVerifier } from '../src/index.js';
 import { fetchJson, FetchError } from '../src/lib/fetch-json.js';
 import { startFetchCall } from '../src/observability/fetch-span.js';
 import { ATTR, METRIC, SCOPE_NAME, SPAN } from '../src/observability/otel-names.js';
@@ -16,6 +17,16 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await issuer.close();
+});
+
+describe('the telemetry option', () => {
+  it('is checked at construction, by name', () => {
+    const base = { issuer: 'https://as.example/', audience: 'api' };
+    expect(() => createVerifier({ ...base, telemetry: { clientId: 'no' as unknown as boolean } })).toThrow(/option "telemetry.clientId" must be a boolean/);
+    expect(() => createVerifier({ ...base, telemetry: { clientID: false } as never })).toThrow(/option "telemetry.clientID" is not a known option \(did you mean "telemetry.clientId"\?\)/);
+    expect(() => createVerifier({ ...base, telemetry: [] as never })).toThrow(/option "telemetry" must be an object/);
+    createVerifier({ ...base, telemetry: { clientId: false } }).close();
+  });
 });
 
 describe('without an SDK registered', () => {

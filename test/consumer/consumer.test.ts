@@ -263,7 +263,8 @@ beforeAll(async () => {
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   if (project !== undefined) rmSync(project, { recursive: true, force: true });
-});
+  // Removing the installed project's node_modules takes well over the default hook timeout on a busy machine.
+}, 120_000);
 
 describe('the packed packages, installed with npm outside the workspace', () => {
   it('every published package installs from its tarball with README, LICENSE and no workspace specifiers', () => {

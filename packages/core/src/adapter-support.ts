@@ -5,13 +5,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { AuthError, ErrorBody } from './errors.js';
+import type { AuthError, ErrorBody } from './errors/errors.js';
 import type { VerifierOptions } from './options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
 import { ResourceMetadata, type MetadataResponse, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
-import { normalizeScopeList } from './scopes.js';
+import { normalizeScopeList } from './scopes/scopes.js';
 import type { JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
-import { createVerifier, type Verifier } from './verifier.js';
+import { createVerifier } from './verifier.js';
+import type { Verifier } from './verifier-types.js';
 
 /**
  * The descriptor core reads, from Node's `IncomingMessage` (Express's `req`, Fastify's `request.raw`,

@@ -11,10 +11,10 @@ export {
   UseDpopNonceError,
   ReplayStoreUnavailableError,
   isAuthError,
-} from './errors.js';
-export type { AuthErrorCode, RejectReason, ErrorBody } from './errors.js';
-export { formatChallenge, formatChallenges, quoteString } from './challenge.js';
-export type { ChallengeParams, ChallengeContext, TokenScheme } from './challenge.js';
+} from './errors/errors.js';
+export type { AuthErrorCode, RejectReason, ErrorBody } from './errors/errors.js';
+export { formatChallenge, formatChallenges, quoteString } from './errors/challenge.js';
+export type { ChallengeParams, ChallengeContext, TokenScheme } from './errors/challenge.js';
 export type {
   RequestDescriptor,
   JwtHeader,
@@ -27,10 +27,13 @@ export type {
   AsymmetricAlgorithm,
   SymmetricAlgorithm,
 } from './types.js';
-export { createVerifier, MAX_REPORTED_ISSUER_LENGTH } from './verifier.js';
+export { createVerifier } from './verifier.js';
+export { MAX_REPORTED_ISSUER_LENGTH } from './observability/events.js';
 export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';
-export type { Verifier, VerifierStats, TokenRejectedEvent, KeySource } from './verifier.js';
+export type { Verifier } from './verifier-types.js';
+export type { VerifierStats, TokenRejectedEvent } from './observability/events.js';
+export type { KeySource } from './keys/key-source.js';
 export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction, TelemetrySettings } from './options.js';
 export { extractCredential, readCredential } from './request/credential.js';
 export type { CredentialOptions, Credential } from './request/credential.js';
@@ -41,7 +44,7 @@ export type { MtlsOptions, CertificateHeaderFormat } from './binding/mtls.js';
 export { accessTokenHash } from './binding/dpop-proof.js';
 export { normalizeHtu } from './binding/htu.js';
 export type { ReplayStoreFailedEvent } from './binding/sender-binding.js';
-export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes.js';
+export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes/scopes.js';
 export {
   describeRequest,
   isVerifier,
@@ -68,8 +71,8 @@ export { resourceMetadataUrl, RESOURCE_METADATA_WELL_KNOWN } from './metadata/we
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
 export { MemoryReplayStore, MemoryIntrospectionCache } from './stores.js';
 export type { ReplayStore, IntrospectionCacheStore, MemoryStoreOptions } from './stores.js';
-export { DEFAULT_TOKEN_CACHE } from './token-cache.js';
-export type { TokenCacheOptions } from './token-cache.js';
+export { DEFAULT_TOKEN_CACHE } from './cache/token-cache.js';
+export type { TokenCacheOptions } from './cache/token-cache.js';
 export { JwksCache, JwksError, getSharedJwksCache } from './keys/jwks-cache.js';
 export type {
   JwksCacheEvents,
@@ -100,6 +103,6 @@ export type {
   IntrospectionCompletedEvent,
   IntrospectionFailedEvent,
   IntrospectionCacheFailedEvent,
-} from './introspection/introspector.js';
+} from './introspection/events.js';
 export type { FetchErrorKind } from './lib/fetch-json.js';
-export type { VerifierEvents } from './verifier.js';
+export type { VerifierEvents } from './observability/events.js';

@@ -6,8 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import { createSecretKey } from 'node:crypto';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } from './jwt/algorithms.js';
 import { normalizeMediaType } from './jwt/claims.js';
-import { DEFAULT_SCOPE_CLAIMS } from './scopes.js';
-import type { TokenCacheOptions } from './token-cache.js';
+import { DEFAULT_SCOPE_CLAIMS } from './scopes/scopes.js';
+import type { TokenCacheOptions } from './cache/token-cache.js';
 import { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection/options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
@@ -15,7 +15,7 @@ import { resolveDpopOptions, type DpopOptions, type ResolvedDpop } from './bindi
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './binding/mtls.js';
 import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
-import type { KeySource } from './verifier.js';
+import type { KeySource } from './keys/key-source.js';
 
 /** One trusted issuer. */
 export interface IssuerConfig {

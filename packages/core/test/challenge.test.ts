@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatChallenge, quoteString } from '../src/challenge.js';
+import { formatChallenge, quoteString } from '../src/errors/challenge.js';
 import {
   CredentialsRequiredError,
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
   KeysUnavailableError,
-} from '../src/errors.js';
+} from '../src/errors/errors.js';
 
 describe('RFC 6750 §3 challenges', () => {
   it('happy flow: a bare Bearer challenge when no credential was sent, with realm when configured', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkClaims, checkTokenType, normalizeMediaType, type ClaimRules } from '../src/jwt/claims.js';
-import { InvalidTokenError } from '../src/errors.js';
+import { InvalidTokenError } from '../src/errors/errors.js';
 import type { JwtClaims } from '../src/types.js';
 
 const NOW = 1_800_000_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractCredential, type CredentialOptions } from '../src/request/credential.js';
-import { CredentialsRequiredError, InvalidRequestError } from '../src/errors.js';
+import { CredentialsRequiredError, InvalidRequestError } from '../src/errors/errors.js';
 import type { RequestDescriptor } from '../src/types.js';
 
 const strict: CredentialOptions = { allowQueryToken: false, allowFormBodyToken: false, realm: undefined };

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiscoveryError, discoverJwksUri, isAcceptableJwksUri, metadataUrls } from '../src/keys/discovery.js';
-import { KeysUnavailableError } from '../src/errors.js';
+import { KeysUnavailableError } from '../src/errors/errors.js';
 import { FetchError } from '../src/lib/fetch-json.js';
 import { IssuerKeys } from '../src/keys/issuer-keys.js';
 import type { DiscoveryFailedEvent } from '../src/keys/issuer-keys.js';

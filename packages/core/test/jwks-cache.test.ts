@@ -2,7 +2,7 @@ import type { JsonWebKey } from 'node:crypto';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeysUnavailableError } from '../src/errors.js';
+import { KeysUnavailableError } from '../src/errors/errors.js';
 import { FetchError, fetchJson } from '../src/lib/fetch-json.js';
 import { JwksCache, JwksError, getSharedJwksCache } from '../src/keys/jwks-cache.js';
 import type { JwksCacheInit, JwksFailureEvent, JwksStaleEvent } from '../src/keys/jwks-cache.js';

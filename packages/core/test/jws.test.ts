@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCanonicalCompactJws } from '../src/lib/base64url.js';
-import { InvalidTokenError } from '../src/errors.js';
+import { InvalidTokenError } from '../src/errors/errors.js';
 import { parseJws } from '../src/jwt/jws.js';
 
 const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');

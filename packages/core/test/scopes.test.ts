@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InsufficientScopeError } from '../src/errors.js';
-import { DEFAULT_SCOPE_CLAIMS, checkScopes, extractScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from '../src/scopes.js';
+import { InsufficientScopeError } from '../src/errors/errors.js';
+import { DEFAULT_SCOPE_CLAIMS, checkScopes, extractScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from '../src/scopes/scopes.js';
 
 describe('scopes', () => {
   it('happy flow: scope (space-delimited), scp (string or array) and named claims, unique in order', () => {

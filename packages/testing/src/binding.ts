@@ -4,7 +4,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import type { TestCertificate } from './certificates.js';
-import type { DpopKey } from './dpop.js';
+import type { DpopKey } from './dpop-key.js';
 
 /**
  * What a token may be bound to: a DPoP key (or its thumbprint) and/or a client certificate (a

@@ -1,5 +1,6 @@
-import { KeyObject, constants, createHmac, randomUUID, sign } from 'node:crypto';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { bindingConfirmation } from './binding.js';
+import { signJws } from './sign.js';
 import type { KeyRing } from './keys.js';
 import { keyTypeOf } from './keys.js';
 import type { MintAlgorithm, MintOptions } from './types.js';
@@ -29,21 +30,6 @@ export const MINT_ALGORITHMS: readonly MintAlgorithm[] = [
   'HS512',
   'none',
 ];
-
-const HASH_OF: Partial<Record<MintAlgorithm, string>> = {
-  RS256: 'sha256',
-  RS384: 'sha384',
-  RS512: 'sha512',
-  PS256: 'sha256',
-  PS384: 'sha384',
-  PS512: 'sha512',
-  ES256: 'sha256',
-  ES384: 'sha384',
-  ES512: 'sha512',
-  HS256: 'sha256',
-  HS384: 'sha384',
-  HS512: 'sha512',
-};
 
 /**
  * What {@link mintToken} needs from the issuer.
@@ -99,35 +85,6 @@ function signingKey(alg: MintAlgorithm, options: MintOptions, keys: KeyRing): Ke
   if (options.key instanceof KeyObject) return options.key;
   const type = keyTypeOf(alg)!;
   return options.key === 'attacker' ? keys.attacker(type) : keys.current(type).privateKey;
-}
-
-/**
- * Signs `input` the way JWS (RFC 7518) specifies for `alg`; an empty signature for `none`.
- *
- * @example
- * ```ts
- * const signature = signJws('ES256', Buffer.from('header.payload'), privateKey);
- * signature.length; // 64: ES* signatures are r||s, not DER
- * ```
- */
-export function signJws(alg: MintAlgorithm, input: Buffer, key: KeyObject | string | Uint8Array): Buffer {
-  if (alg === 'none') return Buffer.alloc(0);
-  if (alg === 'EdDSA' || alg === 'Ed25519') return sign(null, input, key as KeyObject);
-  const hash = HASH_OF[alg]!;
-  switch (alg.slice(0, 2)) {
-    case 'HS':
-      return createHmac(hash, key).update(input).digest();
-    case 'PS':
-      return sign(hash, input, {
-        key: key as KeyObject,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-      });
-    case 'ES':
-      return sign(hash, input, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
-    default:
-      return sign(hash, input, key as KeyObject);
-  }
 }
 
 /**

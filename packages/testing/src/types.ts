@@ -1,7 +1,7 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { TestCertificate, TestCertificateAuthority } from './certificates.js';
 import type { FakeIssuerMtls } from './mtls-endpoint.js';
-import type { DpopKey } from './dpop.js';
+import type { DpopKey } from './dpop-key.js';
 
 /**
  * Every `alg` the fake issuer can sign with, including the symmetric ones and `none`, which exist so

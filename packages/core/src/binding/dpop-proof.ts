@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { InvalidDpopProofError, UseDpopNonceError, type RejectReason } from '../errors.js';
+import { InvalidDpopProofError, UseDpopNonceError, type RejectReason } from '../errors/errors.js';
 import { algorithmSpec } from '../jwt/algorithms.js';
 import { normalizeMediaType } from '../jwt/claims.js';
-import { keyFitsAlgorithm, verifyAsymmetric } from '../jwt/signature.js';
+import { keyFitsAlgorithm, someKeyVerifies } from '../jwt/signature.js';
 import { importVerificationKey, type VerificationKey } from '../keys/jwk-import.js';
 import { isCanonicalCompactJws } from '../lib/base64url.js';
 import type { ResolvedDpop } from './dpop-options.js';
@@ -134,7 +134,7 @@ export async function checkDpopProof(proof: string, context: ProofContext, setti
   const cached = key !== undefined;
   key ??= await proofKey(headerText, header, alg as string, realm);
   const signingInput = Buffer.from(proof.slice(0, secondDot), 'latin1');
-  if (!verifyAsymmetric(spec, key.key.keyObject, signingInput, Buffer.from(proof.slice(secondDot + 1), 'base64url'))) {
+  if (!(await someKeyVerifies([key.key], alg as string, spec, signingInput, Buffer.from(proof.slice(secondDot + 1), 'base64url')))) {
     refuse('dpop_invalid_signature', 'the DPoP proof signature is invalid', realm);
   }
   if (!cached) proofKeys.set(headerText, key);

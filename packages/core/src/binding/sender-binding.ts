@@ -5,7 +5,7 @@
  * request: nothing here is cached but the proof key's import (dpop-proof.ts).
  */
 import { createHash } from 'node:crypto';
-import { InvalidDpopProofError, InvalidTokenError, ReplayStoreUnavailableError, type RejectReason } from '../errors.js';
+import { InvalidDpopProofError, InvalidTokenError, ReplayStoreUnavailableError, type RejectReason } from '../errors/errors.js';
 import type { Credential } from '../request/credential.js';
 import { MemoryReplayStore, type ReplayStore } from '../stores.js';
 import type { AccessToken, RequestDescriptor } from '../types.js';
@@ -43,6 +43,17 @@ export function replayKey(proof: CheckedProof): string {
 }
 
 /** Checks the sender constraints of verified tokens. */
+/**
+ * The headers of a successful answer: with `dpop.nonce`, a request with a DPoP-bound token gets the
+ * current `DPoP-Nonce` (RFC 9449 §8.2); undefined otherwise.
+ */
+export function dpopResponseHeaders(dpop: ResolvedDpop, token: AccessToken<object> | undefined): Readonly<Record<string, string>> | undefined {
+  const { nonces, mode } = dpop;
+  // A token with cnf.jkt passes only in the DPoP scheme: its request was a DPoP one.
+  if (nonces === undefined || mode === 'disabled' || token?.cnf?.jkt === undefined) return undefined;
+  return nonces.successHeaders();
+}
+
 export class SenderBinding {
   readonly #dpop: ResolvedDpop;
   readonly #mtls: ResolvedMtls;

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { AuthError, IntrospectionUnavailableError, InvalidTokenError } from '../errors.js';
+import { AuthError, IntrospectionUnavailableError, InvalidTokenError } from '../errors/errors.js';
 import { discoverIntrospectionEndpoint } from '../keys/discovery.js';
 import { FetchError, fetchBounded, parseJsonText } from '../lib/fetch-json.js';
 import { countIntrospectionCacheHit } from '../observability/otel.js';
@@ -16,74 +16,7 @@ import { ConcurrencyLimiter } from './limiter.js';
 import type { ResolvedIntrospection } from './options.js';
 import { introspectionRequest, JWT_RESPONSE_MEDIA_TYPE } from './request.js';
 import { checkIntrospectionResponse, type IntrospectionRules } from './response-checks.js';
-
-/** Why an introspection could not answer. Stable: safe to log and count. */
-export type IntrospectionFailureKind =
-  | 'discovery_failed'
-  | 'busy'
-  | 'timeout'
-  | 'network'
-  | 'status'
-  | 'unauthorized'
-  | 'too_large'
-  | 'invalid_response'
-  | 'keys_unavailable'
-  | 'closed';
-
-/** Payload of `introspection_completed`: one call to the endpoint answered. Never holds the token. */
-export interface IntrospectionCompletedEvent {
-  issuer: string;
-  endpoint: string;
-  durationMs: number;
-  /** Whether the token passed every check. */
-  active: boolean;
-}
-
-/** Payload of `introspection_failed`: the endpoint could not judge a token (the request got a 503). */
-export interface IntrospectionFailedEvent {
-  issuer: string;
-  endpoint: string | undefined;
-  kind: IntrospectionFailureKind;
-  /** The HTTP status, for `status` and `unauthorized`. */
-  status: number | undefined;
-  /** Never holds a response body, the token or the client secret. */
-  error: Error;
-}
-
-/** Payload of `introspection_cache_failed`: the cache store rejected or was too slow; the call went to the server. */
-export interface IntrospectionCacheFailedEvent {
-  issuer: string;
-  operation: 'get' | 'set';
-  error: Error;
-}
-
-/** The events of an {@link Introspector}. */
-export type IntrospectionEvents = {
-  introspection_completed: [IntrospectionCompletedEvent];
-  introspection_failed: [IntrospectionFailedEvent];
-  introspection_cache_failed: [IntrospectionCacheFailedEvent];
-  discovery_failed: [{ issuer: string; error: Error }];
-};
-
-/** Counters of one issuer's introspection, in `verifier.stats().introspection[issuer]`. */
-export interface IntrospectionStats {
-  endpoint: string | undefined;
-  /** Calls sent to the endpoint (answered or not). */
-  calls: number;
-  /** Calls whose token passed every check. */
-  active: number;
-  /** Calls whose token was refused (inactive, expired, another audience, …). */
-  refused: number;
-  /** Introspections that could not answer (each a 503). */
-  failures: number;
-  cacheHits: number;
-  cacheMisses: number;
-  /** Cache store calls that rejected or timed out. */
-  cacheFailures: number;
-  /** Calls in flight now, and the most at once so far. */
-  inFlight: number;
-  peakInFlight: number;
-}
+import type { IntrospectionEvents, IntrospectionFailureKind, IntrospectionStats } from './events.js';
 
 /** What an {@link Introspector} needs besides its options. */
 export interface IntrospectorInit {

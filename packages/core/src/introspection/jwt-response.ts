@@ -3,12 +3,12 @@
  * issuer's keys, addressed to our client id, carrying the RFC 7662 members in `token_introspection`.
  */
 import type { KeyObject } from 'node:crypto';
-import { InvalidTokenError, type RejectReason } from '../errors.js';
+import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
 import { algorithmSpec } from '../jwt/algorithms.js';
 import { normalizeMediaType } from '../jwt/claims.js';
 import { parseJws } from '../jwt/jws.js';
-import { keyFitsAlgorithm, verifyAsymmetric, verifyHmac } from '../jwt/signature.js';
-import type { KeySource } from '../verifier.js';
+import { someKeyVerifies, verifyHmac } from '../jwt/signature.js';
+import type { KeySource } from '../keys/key-source.js';
 
 /** What a signed response is checked with. */
 export interface JwtResponseContext {
@@ -59,7 +59,7 @@ export async function verifyJwtResponse(text: string, context: JwtResponseContex
     verified = context.secret !== undefined && verifyHmac(spec, context.secret, jws.signingInput, jws.signature);
   } else if (context.keys !== undefined) {
     const keys = context.keys.peek(header.kid) ?? (await context.keys.load(header.kid));
-    verified = keys.some((key) => keyFitsAlgorithm(key, alg, spec) && verifyAsymmetric(spec, key.keyObject, jws.signingInput, jws.signature));
+    verified = await someKeyVerifies(keys, alg, spec, jws.signingInput, jws.signature);
   }
   if (!verified) refuse('invalid_signature', realm);
   if (claims.iss !== context.issuer) refuse('invalid_issuer', realm);

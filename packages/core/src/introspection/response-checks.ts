@@ -3,7 +3,7 @@
  * exactly `true`, the time members, the issuer, the audience (RFC 9700 §2.3), and that the token is an
  * access token at all.
  */
-import { InvalidTokenError, type RejectReason } from '../errors.js';
+import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
 import type { JwtClaims } from '../types.js';
 
 /** What a response is checked against. */

@@ -1,7 +1,7 @@
 /**
  * The claim rules of a JWT access token: RFC 7519 §4.1, RFC 9068 §2.2 and §4, RFC 8725 §3.11 (`typ`).
  */
-import { InvalidTokenError, type RejectReason } from '../errors.js';
+import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
 import type { JwtClaims, JwtHeader } from '../types.js';
 
 export interface ClaimRules {

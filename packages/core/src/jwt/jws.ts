@@ -4,8 +4,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { canonicalDecodedLength } from '../lib/base64url.js';
-import { InvalidTokenError, type RejectReason } from '../errors.js';
-import { deepFreeze } from '../token-cache.js';
+import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
+import { deepFreeze } from '../cache/token-cache.js';
 import { normalizeMediaType } from './claims.js';
 import type { JwtClaims, JwtHeader } from '../types.js';
 

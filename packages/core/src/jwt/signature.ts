@@ -1,43 +1,16 @@
-/** Signature verification with `node:crypto` on key objects imported once per JWK. */
-import { constants, createHmac, timingSafeEqual, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+/**
+ * The signature stage of the JWT path: pick the issuer's keys that fit the token's algorithm and ask
+ * the signature backend (crypto/) whether one of them made the signature.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { VerificationKey } from '../crypto/backend.js';
+import { signatureBackend } from '../crypto/default.js';
+import { verifyHmac } from '../crypto/node.js';
+import { InvalidTokenError } from '../errors/errors.js';
 import { specFitsKey, type AlgorithmSpec } from './algorithms.js';
-import type { VerificationKey } from '../keys/jwk-import.js';
+import { ownedJws, type ParsedJws } from './jws.js';
 
-/** Per key object, the `crypto.verify` key argument for each algorithm, built on first use. */
-const verifyInputs = new WeakMap<KeyObject, Map<AlgorithmSpec, VerifyKeyObjectInput | KeyObject>>();
-
-/** The last answer of verifyInput: an issuer signs most tokens with one key and one algorithm. */
-let lastKey: KeyObject | undefined;
-let lastSpec: AlgorithmSpec | undefined;
-let lastInput: VerifyKeyObjectInput | KeyObject | undefined;
-
-function verifyInput(key: KeyObject, spec: AlgorithmSpec): VerifyKeyObjectInput | KeyObject {
-  if (key === lastKey && spec === lastSpec) return lastInput!;
-  let byAlg = verifyInputs.get(key);
-  if (byAlg === undefined) {
-    byAlg = new Map();
-    verifyInputs.set(key, byAlg);
-  }
-  let input = byAlg.get(spec);
-  if (input === undefined) {
-    // PKCS#1 v1.5 is what crypto.verify does with a plain RSA key by default (not with an RSA-PSS one),
-    // and EdDSA takes no option: the bare KeyObject then spares Node reading options on every call.
-    const plainRsa = spec.kty === 'RSA' && spec.padding === constants.RSA_PKCS1_PADDING && key.asymmetricKeyType === 'rsa';
-    if (plainRsa || spec.kty === 'OKP') input = key;
-    else {
-      const options: VerifyKeyObjectInput = { key };
-      if (spec.padding !== undefined) options.padding = spec.padding;
-      if (spec.saltLength !== undefined) options.saltLength = spec.saltLength;
-      if (spec.kty === 'EC') options.dsaEncoding = 'ieee-p1363';
-      input = options;
-    }
-    byAlg.set(spec, input);
-  }
-  lastKey = key;
-  lastSpec = spec;
-  lastInput = input;
-  return input;
-}
+export { verifyHmac };
 
 /**
  * Whether a JWKS key may verify a token of this algorithm (RFC 7518 §6, RFC 8725 §3.1): same key
@@ -47,18 +20,74 @@ export function keyFitsAlgorithm(key: VerificationKey, alg: string, spec: Algori
   return specFitsKey(spec, key.kty, key.crv) && (key.alg === undefined || key.alg === alg);
 }
 
-/** Verifies an asymmetric signature. Never throws: a signature crypto cannot read is just invalid. */
-export function verifyAsymmetric(spec: AlgorithmSpec, key: KeyObject, input: Buffer, signature: Buffer): boolean {
-  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
-  try {
-    return verify(spec.digest, input, verifyInput(key, spec), signature);
-  } catch {
-    return false;
-  }
+function invalidSignature(realm: string | undefined): InvalidTokenError {
+  return new InvalidTokenError({ reason: 'invalid_signature', description: 'the token signature is invalid', realm });
 }
 
-/** Verifies an HMAC in constant time. */
-export function verifyHmac(spec: AlgorithmSpec, secret: KeyObject, input: Buffer, signature: Buffer): boolean {
-  const expected = createHmac(spec.digest!, secret).update(input).digest();
-  return expected.length === signature.length && timingSafeEqual(expected, signature);
+/** Checks an HMAC-signed token against the issuer's secret. */
+export function checkHmac(secret: KeyObject, spec: AlgorithmSpec, jws: ParsedJws, realm: string | undefined): void {
+  if (!verifyHmac(spec, secret, jws.signingInput, jws.signature)) throw invalidSignature(realm);
+}
+
+/**
+ * Returns the key that verified the signature, at once when the backend answers at once; throws
+ * `invalid_signature`, `key_mismatch` or `unknown_key`. `jws` may hold views of the parser's shared
+ * buffer: it is copied before the first await.
+ */
+export function checkSignature(
+  keys: readonly VerificationKey[],
+  alg: string,
+  spec: AlgorithmSpec,
+  jws: ParsedJws,
+  realm: string | undefined,
+): VerificationKey | Promise<VerificationKey> {
+  const backend = signatureBackend();
+  let candidates = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (!keyFitsAlgorithm(key, alg, spec)) continue;
+    candidates++;
+    const verdict = backend.verify(alg, key, jws.signingInput, jws.signature);
+    if (verdict === true) return key;
+    if (verdict !== false) return checkRest(verdict, key, keys.slice(i + 1), alg, spec, ownedJws(jws), realm);
+  }
+  throw noKey(candidates, keys, jws, realm);
+}
+
+/** The rest of {@link checkSignature} once the backend answered with a promise. */
+async function checkRest(
+  first: Promise<boolean>,
+  firstKey: VerificationKey,
+  rest: readonly VerificationKey[],
+  alg: string,
+  spec: AlgorithmSpec,
+  jws: ParsedJws,
+  realm: string | undefined,
+): Promise<VerificationKey> {
+  if (await first) return firstKey;
+  const backend = signatureBackend();
+  for (const key of rest) {
+    if (keyFitsAlgorithm(key, alg, spec) && (await backend.verify(alg, key, jws.signingInput, jws.signature))) return key;
+  }
+  throw invalidSignature(realm);
+}
+
+function noKey(candidates: number, keys: readonly VerificationKey[], jws: ParsedJws, realm: string | undefined): InvalidTokenError {
+  if (candidates > 0) return invalidSignature(realm);
+  if (keys.length > 0 && jws.header.kid !== undefined) {
+    return new InvalidTokenError({ reason: 'key_mismatch', description: 'the signing key does not fit the token algorithm', realm });
+  }
+  return new InvalidTokenError({ reason: 'unknown_key', description: 'the token signing key is not known', realm });
+}
+
+/**
+ * Whether one of `keys` made the signature (signed introspection responses, DPoP proofs): the same
+ * fitting rule and backend as access tokens, without the reasons.
+ */
+export async function someKeyVerifies(keys: readonly VerificationKey[], alg: string, spec: AlgorithmSpec, signingInput: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  const backend = signatureBackend();
+  for (const key of keys) {
+    if (keyFitsAlgorithm(key, alg, spec) && (await backend.verify(alg, key, signingInput, signature))) return true;
+  }
+  return false;
 }

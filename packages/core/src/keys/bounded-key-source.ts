@@ -4,7 +4,7 @@
  * answer that is no key list must end as the same 503 a failed JWKS fetch gives, never a hang, a 401
  * that blames the token, a 500 or an unhandled rejection.
  */
-import { AuthError, KeysUnavailableError } from '../errors.js';
+import { AuthError, KeysUnavailableError } from '../errors/errors.js';
 import type { VerificationKey } from './jwk-import.js';
 
 /** The two methods of a key source (the public `KeySource` type of the verifier has this shape). */

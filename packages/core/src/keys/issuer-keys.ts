@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { discoverJwksUri, metadataUrls } from './discovery.js';
-import { KeysUnavailableError } from '../errors.js';
+import { KeysUnavailableError } from '../errors/errors.js';
 import { normalizeHttpUri } from '../lib/fetch-json.js';
 import type { VerificationKey } from './jwk-import.js';
 import { getSharedJwksCache } from './jwks-cache.js';

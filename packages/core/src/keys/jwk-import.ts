@@ -1,24 +1,13 @@
 /**
- * Turns one JWKS entry into a public `KeyObject`, or skips it. Only asymmetric signature keys are kept:
- * a JWKS is public, so a symmetric (`oct`) key found there is never trusted.
+ * Turns one JWKS entry into a verification key, or skips it. Only asymmetric signature keys are kept:
+ * a JWKS is public, so a symmetric (`oct`) key found there is never trusted. The checks here are shared
+ * by every signature backend; the backend (crypto/) only imports the public members of a key that passed.
  */
-import { createPublicKey } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import type { PublicJwk, VerificationKey } from '../crypto/backend.js';
+import { signatureBackend } from '../crypto/default.js';
 import { algorithmSpec, specFitsKey } from '../jwt/algorithms.js';
 
-/** A public signature key from a JWKS, imported once and reused for every token it verifies. */
-export interface VerificationKey {
-  readonly kid: string | undefined;
-  readonly kty: 'RSA' | 'EC' | 'OKP';
-  /** The curve of an EC or OKP key. */
-  readonly crv: string | undefined;
-  /** The JWK's `alg` when present (already checked to suit the key type and curve). */
-  readonly alg: string | undefined;
-  /** The public key, imported once per JWK. */
-  readonly keyObject: KeyObject;
-  /** The modulus length of an RSA key. */
-  readonly modulusBits?: number;
-}
+export type { VerificationKey } from '../crypto/backend.js';
 
 /** RSA keys shorter than this are skipped, as `jose` and RFC 7518 §3.3 require. */
 export const MIN_RSA_MODULUS_BITS = 2048;
@@ -56,13 +45,16 @@ export function importVerificationKey(jwk: unknown): VerificationKey | undefined
   if (use !== undefined && use !== 'sig') return undefined;
   if (keyOps !== undefined && !(Array.isArray(keyOps) && keyOps.includes('verify'))) return undefined;
 
-  let publicJwk: Record<string, string>;
+  let publicJwk: PublicJwk;
   let crv: string | undefined;
+  let modulusBits: number | undefined;
   switch (kty) {
     case 'RSA': {
       const n = member('n');
       const e = member('e');
       if (!isBase64url(n) || !isBase64url(e) || !isUsableRsaExponent(e, n)) return undefined;
+      modulusBits = bitLength(n);
+      if (modulusBits < MIN_RSA_MODULUS_BITS || modulusBits > MAX_RSA_MODULUS_BITS) return undefined;
       publicJwk = { kty, n, e };
       break;
     }
@@ -87,20 +79,7 @@ export function importVerificationKey(jwk: unknown): VerificationKey | undefined
       return undefined;
   }
   if (alg !== undefined && !algorithmFits(alg, kty, crv)) return undefined;
-
-  let keyObject: KeyObject;
-  try {
-    keyObject = createPublicKey({ key: publicJwk, format: 'jwk' });
-  } catch {
-    return undefined;
-  }
-
-  if (kty === 'RSA') {
-    const bits = keyObject.asymmetricKeyDetails?.modulusLength;
-    if (bits === undefined || bits < MIN_RSA_MODULUS_BITS || bits > MAX_RSA_MODULUS_BITS) return undefined;
-    return Object.freeze({ kid, kty, crv, alg, keyObject, modulusBits: bits });
-  }
-  return Object.freeze({ kid, kty, crv, alg, keyObject });
+  return signatureBackend().importKey(publicJwk, { kid, alg, modulusBits });
 }
 
 /**
@@ -131,6 +110,12 @@ function isUsableRsaExponent(e: string, n: string): boolean {
   const exponent = BigInt(`0x0${Buffer.from(e, 'base64url').toString('hex')}`);
   const modulus = BigInt(`0x0${Buffer.from(n, 'base64url').toString('hex')}`);
   return (exponent & 1n) === 1n && exponent >= 3n && exponent < modulus;
+}
+
+/** The bit length of a base64url big-endian unsigned integer (leading zero bytes do not count). */
+function bitLength(value: string): number {
+  const bigint = BigInt(`0x0${Buffer.from(value, 'base64url').toString('hex')}`);
+  return bigint === 0n ? 0 : bigint.toString(2).length;
 }
 
 function isBase64url(value: unknown): value is string {

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { KeysUnavailableError } from '../errors.js';
+import { KeysUnavailableError } from '../errors/errors.js';
 import { fetchJson, normalizeHttpUri } from '../lib/fetch-json.js';
 import { importVerificationKey, jwkFingerprint } from './jwk-import.js';
 import type { VerificationKey } from './jwk-import.js';

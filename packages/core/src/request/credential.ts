@@ -3,8 +3,8 @@
  * (§2.1), and only when turned on, the form body (§2.2) or the query (§2.3). With DPoP on, also the
  * `DPoP` scheme of RFC 9449 §7.1 with its one `DPoP` proof header (§4.1).
  */
-import type { TokenScheme } from '../challenge.js';
-import { InvalidDpopProofError, InvalidRequestError, type RejectReason } from '../errors.js';
+import type { TokenScheme } from '../errors/challenge.js';
+import { CredentialsRequiredError, InvalidDpopProofError, InvalidRequestError, InvalidTokenError, type RejectReason } from '../errors/errors.js';
 import type { RequestDescriptor } from '../types.js';
 
 export interface CredentialOptions {
@@ -176,4 +176,21 @@ export function readCredential(request: RequestDescriptor, options: CredentialOp
   if (token === undefined) return undefined;
   if (!B64TOKEN.test(token)) badRequest('malformed_authorization', 'the access token parameter is malformed', options.realm);
   return { token, scheme: 'Bearer', proof: undefined };
+}
+
+/**
+ * Stage 1 of a request: its credential, or undefined when it has none and `optional` allows that.
+ * Throws `CredentialsRequiredError` (none, not optional), `dpop_required` (a Bearer credential where
+ * DPoP is required), or what {@link readCredential} throws.
+ */
+export function requestCredential(request: RequestDescriptor, options: CredentialOptions, optional: boolean): Credential | undefined {
+  const credential = readCredential(request, options);
+  if (credential === undefined) {
+    if (optional) return undefined;
+    throw new CredentialsRequiredError(options.realm);
+  }
+  if (credential.scheme === 'Bearer' && options.dpop === 'required') {
+    throw new InvalidTokenError({ reason: 'dpop_required', description: 'this resource requires a DPoP-bound token', realm: options.realm });
+  }
+  return credential;
 }

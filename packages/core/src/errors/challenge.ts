@@ -1,5 +1,5 @@
 /** Formatting of the `WWW-Authenticate` challenges: RFC 6750 §3 `Bearer` and RFC 9449 §7.1 `DPoP`. */
-import { ASYMMETRIC_ALGORITHMS } from './jwt/algorithms.js';
+import { ASYMMETRIC_ALGORITHMS } from '../jwt/algorithms.js';
 
 export interface ChallengeParams {
   realm?: string | undefined;

@@ -4,9 +4,9 @@
  * that were verified before. See the README's "Token cache" section for the security argument.
  */
 import { LRUCache } from 'lru-cache';
-import type { VerificationKey } from './keys/jwk-import.js';
-import { rejectUnknownKeys } from './lib/known-keys.js';
-import type { AccessToken } from './types.js';
+import type { VerificationKey } from '../keys/jwk-import.js';
+import { rejectUnknownKeys } from '../lib/known-keys.js';
+import type { AccessToken } from '../types.js';
 
 /** Settings of the verified-token cache (`tokenCache` option); `false` turns it off. */
 export interface TokenCacheOptions {

@@ -1,0 +1,45 @@
+/**
+ * Which path a token takes and which issuer judges it: a compact JWS goes to the issuer its `iss`
+ * names (introspected when that issuer introspects JWTs); anything else, to the one issuer that
+ * introspects opaque tokens, if there is one.
+ */
+import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
+import { parseJwsShared, type ParsedJws } from '../jwt/jws.js';
+import type { IssuerRuntime, Issuers } from './issuers.js';
+
+/** Failures of `parseJws` that mean "not a compact JWS at all": such a token may be opaque. */
+const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload']);
+
+/**
+ * The parsed JWS, or undefined for an opaque token (only when an issuer takes those; else the parse
+ * error is thrown). The JWS holds views of a shared buffer: use them synchronously, or copy them
+ * (`ownedJws`) before an await.
+ */
+export function parseOrOpaque(token: string, issuers: Issuers, realm: string | undefined): ParsedJws | undefined {
+  // A token without two dots is no compact JWS; with an opaque issuer, skip the throw of parseJws.
+  if (issuers.opaque !== undefined && token.indexOf('.') === -1) return undefined;
+  try {
+    return parseJwsShared(token, realm);
+  } catch (error) {
+    if (issuers.opaque === undefined || !(error instanceof InvalidTokenError) || !NOT_A_JWS.has(error.reason)) throw error;
+    return undefined;
+  }
+}
+
+/** The configured issuer a JWS names, or undefined. */
+export function issuerOf(jws: ParsedJws, issuers: Issuers): IssuerRuntime | undefined {
+  const iss = jws.claims.iss;
+  return typeof iss === 'string' ? issuers.byName.get(iss) : undefined;
+}
+
+/** The refusal of a token whose `iss` is not configured. */
+export function unknownIssuer(realm: string | undefined): InvalidTokenError {
+  // Chosen from the configured list only: an unknown issuer costs no network request, and a
+  // token is never sent to an introspection endpoint of a server that did not issue it.
+  return new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm });
+}
+
+/** Whether the issuer judges its JWTs by introspection alone (`introspection` without `introspect: 'always'`). */
+export function introspectsJwts(runtime: IssuerRuntime): boolean {
+  return runtime.introspector !== undefined && runtime.introspect === undefined;
+}

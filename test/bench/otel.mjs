@@ -95,11 +95,7 @@ async function ready(verifier, texts) {
   return verifier;
 }
 
-const lines = [];
-const say = (line = '') => {
-  lines.push(line);
-  console.log(line);
-};
+const say = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 const baseCore = process.env.BASE_CORE;

@@ -33,6 +33,11 @@ class ConformanceController {
     return echo(auth);
   }
 
+  @Get('files/:dir/:name')
+  files(@Auth() auth: AccessToken | undefined) {
+    return { ...echo(auth), files: true };
+  }
+
   @Get('read')
   @Scopes('orders:read')
   scoped(@Auth() auth: AccessToken | undefined) {

@@ -86,6 +86,10 @@ function expressAdapter(name: string, express: typeof express5): Adapter {
       app.get('/read', requireScopes('orders:read'), (req, res) => {
         res.json(echo(req.auth));
       });
+      // Another resource, which a target with dot segments would reach (`/files/%2e%2e/protected`).
+      app.get('/files/:dir/:name', (req, res) => {
+        res.json({ ...echo(req.auth), files: true });
+      });
       app.get('/read-write', requireScopes('orders:read', 'orders:write'), (req, res) => {
         res.json(echo(req.auth));
       });
@@ -107,6 +111,7 @@ const fastifyAdapter: Adapter = {
     app.get('/protected', (request) => echo(request.auth));
     app.post('/protected', (request) => echo(request.auth));
     app.get('/read', { config: { auth: { scopes: ['orders:read'] } } }, (request) => echo(request.auth));
+    app.get('/files/:dir/:name', (request) => ({ ...echo(request.auth), files: true }));
     app.get('/read-write', { config: { auth: { scopes: ['orders:read', 'orders:write'] } } }, (request) => echo(request.auth));
     app.get('/any', { config: { auth: { anyScope: ['orders:write', 'orders:admin'] } } }, (request) => echo(request.auth));
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -135,6 +140,9 @@ function koaAdapter(name: string, KoaClass: typeof Koa3): Adapter {
       });
       api.get('/read', requireScopes('orders:read'), (ctx) => {
         ctx.body = echo(ctx.state.auth);
+      });
+      api.get('/files/:dir/:name', (ctx) => {
+        ctx.body = { ...echo(ctx.state.auth), files: true };
       });
       api.get('/read-write', requireScopes('orders:read', 'orders:write'), (ctx) => {
         ctx.body = echo(ctx.state.auth);

@@ -19,7 +19,7 @@ import {
 } from '@portcullis/testing';
 import { ADAPTERS, type AppTls, type RunningApp } from './apps.js';
 import { REALM } from './table.js';
-import { DPOP_ROWS, type DpopApp, type DpopContext, type DpopRequest, type DpopRow } from './table-dpop.js';
+import { DPOP_ROWS, weakIssuerJwk, type DpopApp, type DpopContext, type DpopRequest, type DpopRow } from './table-dpop.js';
 import { expectIdenticalRefusals, type Answer, type AnswersByRow } from './identical.js';
 
 
@@ -32,8 +32,9 @@ let otherClient: TestCertificate;
 const verifiers = new Map<DpopApp, Verifier>();
 const answers: AnswersByRow = new Map();
 
+/** Sends `path` as the request target byte for byte: no client-side removal of dot segments. */
 function send(url: string, method: string, path: string, request: DpopRequest): Promise<Answer> {
-  const target = new URL(path, url);
+  const target = new URL(url);
   const lines: string[] = [];
   if (!request.headers.some(([name]) => name.toLowerCase() === 'host')) lines.push('Host', target.host);
   for (const [name, value] of request.headers) lines.push(name, value);
@@ -45,10 +46,10 @@ function send(url: string, method: string, path: string, request: DpopRequest): 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     };
-    const options = { method, headers: lines, timeout: 10_000 };
+    const options = { method, headers: lines, timeout: 10_000, hostname: target.hostname, port: target.port, path };
     const req = target.protocol === 'https:'
-      ? httpsRequest(target, { ...options, ca: ca.cert, servername: undefined, ...(request.cert === undefined ? {} : { key: request.cert.key, cert: request.cert.cert }) }, done)
-      : httpRequest(target, options, done);
+      ? httpsRequest({ ...options, ca: ca.cert, servername: undefined, ...(request.cert === undefined ? {} : { key: request.cert.key, cert: request.cert.cert }) }, done)
+      : httpRequest(options, done);
     req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
     req.on('error', reject);
     req.end(request.body);
@@ -57,6 +58,7 @@ function send(url: string, method: string, path: string, request: DpopRequest): 
 
 beforeAll(async () => {
   issuer = await startFakeIssuer();
+  issuer.addKey(weakIssuerJwk());
   ca = createTestCertificateAuthority();
   const server = ca.issue({ commonName: '127.0.0.1', subjectAltNames: ['127.0.0.1'] });
   tls = { key: server.key, cert: server.cert, ca: ca.cert };
@@ -67,6 +69,12 @@ beforeAll(async () => {
   verifiers.set('default', createVerifier(base));
   verifiers.set('tls', verifiers.get('default')!);
   verifiers.set('required', createVerifier({ ...base, dpop: { mode: 'required', algorithms: ['ES256', 'EdDSA'] } }));
+  const mtls = (certificateHeader: string, certificateHeaderFormat: 'xfcc' | 'pem' | 'url-encoded-pem', more: Record<string, unknown> = {}) =>
+    createVerifier({ ...base, mtls: { certificateHeader, certificateHeaderFormat, ...more } });
+  verifiers.set('xfcc', mtls('x-forwarded-client-cert', 'xfcc'));
+  verifiers.set('xfcc-append', mtls('x-forwarded-client-cert', 'xfcc', { xfccAppendingProxies: 1 }));
+  verifiers.set('pem', mtls('x-ssl-client-cert', 'pem'));
+  verifiers.set('url-pem', mtls('x-client-cert', 'url-encoded-pem'));
   verifiers.set('nonce', createVerifier({ ...base, dpop: { nonce: { secret: 'conformance-nonce-secret-32-bytes!', lifetime: 300 } } }));
 });
 
@@ -79,7 +87,7 @@ describe.each(ADAPTERS)('sender-constrained conformance: $name', (adapter) => {
   const apps = new Map<string, RunningApp>();
 
   beforeAll(async () => {
-    for (const app of ['default', 'required', 'nonce', 'tls'] as const) {
+    for (const app of ['default', 'required', 'nonce', 'tls', 'xfcc', 'xfcc-append', 'pem', 'url-pem'] as const) {
       for (const optional of [false, true]) {
         apps.set(`${app}:${optional}`, await adapter.start({ verifier: verifiers.get(app)!, optional, tls: app === 'tls' ? tls : undefined }));
       }
@@ -105,8 +113,10 @@ describe.each(ADAPTERS)('sender-constrained conformance: $name', (adapter) => {
       },
     };
     const request = await row.build(context);
-    if (request.replay === true) expect((await send(app.url, method, row.path, request)).status).toBe(200);
-    const answer = await send(app.url, method, row.path, request);
+    // An absolute-form target (RFC 9112 §3.2.2) names the app's own origin.
+    const path = row.absoluteForm === true ? `${app.url}${row.path}` : row.path;
+    if (request.replay === true) expect((await send(app.url, method, path, request)).status).toBe(200);
+    const answer = await send(app.url, method, path, request);
     const expected = row.expect;
     expect(answer.status, answer.body).toBe(expected.status);
     const challenge = answer.headers['www-authenticate'] as string | undefined;
@@ -126,6 +136,7 @@ describe.each(ADAPTERS)('sender-constrained conformance: $name', (adapter) => {
     }
     expect(answer.headers['dpop-nonce'] !== undefined).toBe(expected.nonceHeader === true);
     if (expected.auth !== undefined) expect((JSON.parse(answer.body) as { auth: boolean }).auth).toBe(expected.auth);
+    if (expected.status === 200) expect((JSON.parse(answer.body) as { files?: boolean }).files === true).toBe(row.path.startsWith('/files/'));
 
     let byAdapter = answers.get(row.name);
     if (byAdapter === undefined) answers.set(row.name, (byAdapter = new Map<string, Answer>()));

@@ -3,11 +3,19 @@
  * against every adapter by conformance-dpop.test.ts. A row builds its request from the app's URL (a
  * proof names it in `htu`), so rows are functions of a context rather than fixed header lists.
  */
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createDpopKey, createDpopProof, type DpopKey, type FakeIssuer, type TestCertificate } from '@portcullis/testing';
 import { DPOP_ALGS, REALM } from './table.js';
 
 /** Which verifier and transport the row's app uses. */
-export type DpopApp = 'default' | 'required' | 'nonce' | 'tls';
+export type DpopApp = 'default' | 'required' | 'nonce' | 'tls' | ProxyApp;
+
+/**
+ * Apps behind a TLS-terminating proxy that forwards the client certificate in a header (RFC 8705 §3
+ * through a proxy): Envoy's XFCC alone (SANITIZE_SET) or after one appending proxy (APPEND_FORWARD),
+ * a PEM header and an nginx-style URL-encoded PEM header.
+ */
+export type ProxyApp = 'xfcc' | 'xfcc-append' | 'pem' | 'url-pem';
 
 export interface DpopContext {
   issuer: FakeIssuer;
@@ -37,6 +45,8 @@ export interface DpopRow {
   app: DpopApp;
   method?: 'GET' | 'POST';
   path: string;
+  /** Send the target in absolute form (`GET http://host:port/path HTTP/1.1`, RFC 9112 §3.2.2). */
+  absoluteForm?: boolean;
   optional?: boolean;
   build(context: DpopContext): DpopRequest | Promise<DpopRequest>;
   expect: {
@@ -64,6 +74,30 @@ function dpop(
     const proof = createDpopProof({ key: c.key, htm: options.method ?? 'GET', htu: `${c.url}${path}`, accessToken: token, ...options.proof });
     return { token, headers: [['Authorization', `DPoP ${token}`], ['DPoP', proof], ...(options.headers ?? [])] };
   };
+}
+
+/**
+ * An RS256 DPoP key with public exponent `e` (made once per exponent): FIPS 186-5 asks for
+ * 2^16 < e < 2^256, and a huge exponent makes every signature check cost thousands of times more.
+ */
+const rsaKeys = new Map<number, DpopKey>();
+function rsaKeyWithExponent(e: number): DpopKey {
+  let key = rsaKeys.get(e);
+  if (key === undefined) {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: e });
+    const jwk = pair.publicKey.export({ format: 'jwk' }) as { kty: string; n: string; e: string };
+    const publicJwk = { kty: 'RSA', n: jwk.n, e: jwk.e };
+    const thumbprint = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
+    key = { alg: 'RS256', privateKey: pair.privateKey, publicJwk, thumbprint };
+    rsaKeys.set(e, key);
+  }
+  return key;
+}
+
+/** An issuer signing key with e = 3, published by the row's issuer before the verifier first fetches its keys. */
+export const WEAK_ISSUER_KID = 'rsa-e3';
+export function weakIssuerJwk(): Record<string, unknown> {
+  return { ...rsaKeyWithExponent(3).publicJwk, kid: WEAK_ISSUER_KID, alg: 'RS256', use: 'sig' };
 }
 
 const proofRefused = { status: 401, scheme: 'DPoP', error: 'invalid_dpop_proof' } as const;
@@ -111,6 +145,47 @@ export const DPOP_ROWS: readonly DpopRow[] = [
     path: '/protected',
     build: (c) => dpop('/protected', { proof: { htu: `${c.url}/admin` }, headers: [['Host', `${new URL(c.url).host}/admin?`]] })(c),
     expect: proofRefused,
+  },
+
+  // Proof keys (FIPS 186-5 exponents; the key is compared with cnf.jkt before the signature is checked)
+  {
+    name: 'DPoP: an RSA proof key with e = 65537 passes',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const key = rsaKeyWithExponent(65537);
+      return dpop('/protected', { token: () => bound(c.issuer, key), proof: { key } })(c);
+    },
+    expect: { status: 200, auth: true },
+  },
+  {
+    name: 'DPoP: an RSA proof key with e = 3 is refused (FIPS 186-5: 2^16 < e)',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const key = rsaKeyWithExponent(3);
+      return dpop('/protected', { token: () => bound(c.issuer, key), proof: { key } })(c);
+    },
+    expect: proofRefused,
+  },
+  {
+    name: 'DPoP: a proof by a key other than cnf.jkt is refused as the wrong key before its signature is checked',
+    app: 'default',
+    path: '/protected',
+    build: dpop('/protected', { proof: { key: createDpopKey(), signingKey: createDpopKey().privateKey } }),
+    expect: tokenRefusedDpop,
+  },
+
+
+  {
+    name: 'issuer keys: a published RSA key with e = 3 verifies nothing (FIPS 186-5: 2^16 < e)',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { kid: WEAK_ISSUER_KID, key: rsaKeyWithExponent(3).privateKey });
+      return { token, headers: [['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 401, scheme: 'Bearer', error: 'invalid_token' },
   },
 
   // Binding failures: 401 invalid_token, in the scheme the client used
@@ -238,5 +313,87 @@ export const DPOP_ROWS: readonly DpopRow[] = [
     build: (c) => ({ ...dpop('/protected', { token: () => c.issuer.mint({ scope: 'orders:read' }, { dpopKey: c.key, certificate: c.client }) })(c), cert: c.otherClient }),
     expect: tokenRefusedDpop,
   },
+  // Request targets (RFC 9112 §3.2): the URL checked against htu is the one the router serves.
+  { name: 'target: absolute form with a proof for exactly that URI passes', app: 'default', path: '/protected', absoluteForm: true, build: dpop('/protected'), expect: { status: 200, auth: true } },
+  { name: 'target: absolute form with a proof for another path is refused', app: 'default', path: '/read', absoluteForm: true, build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: a proof for /files/a/b passes there', app: 'default', path: '/files/a/b', build: dpop('/files/a/b'), expect: { status: 200, auth: true } },
+  { name: 'target: /files/../protected does not take a proof for /protected', app: 'default', path: '/files/../protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/%2e%2e/protected does not take a proof for /protected', app: 'default', path: '/files/%2e%2e/protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/%2E%2e/protected (mixed case) does not take a proof for /protected', app: 'default', path: '/files/%2E%2e/protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/.%2E/protected (raw and encoded) does not take a proof for /protected', app: 'default', path: '/files/.%2E/protected', build: dpop('/protected'), expect: proofRefused },
+  { name: 'target: /files/./protected does not take a proof for /files/protected', app: 'default', path: '/files/./protected', build: dpop('/files/protected'), expect: proofRefused },
+  {
+    name: 'target: two Host lines are a 400 (RFC 9112 §3.2)',
+    app: 'default',
+    path: '/protected',
+    build: (c) => dpop('/protected', { headers: [['Host', new URL(c.url).host], ['Host', 'evil.example']] })(c),
+    expect: { status: 400, scheme: 'DPoP', error: 'invalid_request' },
+  },
+  {
+    name: 'target: two Host lines are a 400 with a bearer token too',
+    app: 'default',
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' });
+      return { token, headers: [['Host', new URL(c.url).host], ['Host', new URL(c.url).host], ['Authorization', `Bearer ${token}`]] };
+    },
+    expect: { status: 400, scheme: 'Bearer', error: 'invalid_request' },
+  },
+
+  // Forwarded client certificates (RFC 8705 §3 behind a proxy): one certificate, from the proxy, or none.
+  ...xfccRows(),
   { name: 'default: a bare 401 offers Bearer and DPoP', app: 'default', path: '/protected', build: () => ({ headers: [] }), expect: { status: 401, error: null, challenge: `Bearer realm="${REALM}", DPoP realm="${REALM}", algs="${DPOP_ALGS}"` } },
 ];
+
+/** Envoy's XFCC `Cert` value: the URL-encoded PEM, quoted. */
+const xfccCert = (cert: TestCertificate) => `Cert="${encodeURIComponent(cert.cert)}"`;
+/** A PEM on one header line (a header cannot hold line breaks). */
+const pemLine = (cert: TestCertificate) => cert.cert.trim().replace(/\n/g, ' ');
+
+function certRequest(app: ProxyApp, name: string, bindTo: (c: DpopContext) => TestCertificate, values: (c: DpopContext) => [string, string][], status: 200 | 401): DpopRow {
+  return {
+    name,
+    app,
+    path: '/protected',
+    build: (c) => {
+      const token = c.issuer.mint({ scope: 'orders:read' }, { certificate: bindTo(c) });
+      return { token, headers: [['Authorization', `Bearer ${token}`], ...values(c)] };
+    },
+    expect: status === 200 ? { status: 200, auth: true } : { status: 401, scheme: 'Bearer', error: 'invalid_token' },
+  };
+}
+
+function xfccRows(): DpopRow[] {
+  const XFCC = 'X-Forwarded-Client-Cert';
+  const client = (c: DpopContext) => c.client;
+  const other = (c: DpopContext) => c.otherClient;
+  return [
+    certRequest('xfcc', 'xfcc: one element with the client certificate passes', client, (c) => [[XFCC, `By=spiffe://api;Hash=ab12;${xfccCert(c.client)};Subject="CN=orders-service"`]], 200),
+    certRequest(
+      'xfcc',
+      'xfcc: a quoted Subject holding escaped quotes and commas is one element',
+      client,
+      (c) => [[XFCC, `Hash=ab12;Subject="CN=\\"orders, service\\", O=Example";${xfccCert(c.client)};URI=spiffe://orders`]],
+      200,
+    ),
+    certRequest(
+      'xfcc',
+      'xfcc: an element injected before the proxy’s (ending in an unquoted value) is refused, not read first',
+      client,
+      (c) => [[XFCC, `${xfccCert(c.client)};By=spiffe://evil,By=spiffe://api;${xfccCert(c.otherClient)}`]],
+      401,
+    ),
+    certRequest('xfcc', 'xfcc: two elements are refused by default, even for the last one', other, (c) => [[XFCC, `${xfccCert(c.client)},${xfccCert(c.otherClient)}`]], 401),
+    certRequest('xfcc', 'xfcc: two header lines are refused', client, (c) => [[XFCC, xfccCert(c.client)], [XFCC, xfccCert(c.client)]], 401),
+    certRequest('xfcc', 'xfcc: an element with two Cert pairs is refused', client, (c) => [[XFCC, `${xfccCert(c.client)};${xfccCert(c.otherClient)}`]], 401),
+    certRequest('xfcc', 'xfcc: an unterminated quote is refused', client, (c) => [[XFCC, `Subject="CN=x;${xfccCert(c.client)}`]], 401),
+    certRequest('xfcc-append', 'xfcc with one appending proxy: the element it appended (last) is read', other, (c) => [[XFCC, `${xfccCert(c.client)},By=spiffe://api;${xfccCert(c.otherClient)}`]], 200),
+    certRequest('xfcc-append', 'xfcc with one appending proxy: the client’s own element is never read', client, (c) => [[XFCC, `${xfccCert(c.client)},By=spiffe://api;${xfccCert(c.otherClient)}`]], 401),
+    certRequest('pem', 'pem: one certificate passes', client, (c) => [['X-SSL-Client-Cert', pemLine(c.client)]], 200),
+    certRequest('pem', 'pem: two header lines (the client’s, then the proxy’s) are refused', client, (c) => [['X-SSL-Client-Cert', pemLine(c.client)], ['X-SSL-Client-Cert', pemLine(c.otherClient)]], 401),
+    certRequest('pem', 'pem: two certificates in one value are refused', client, (c) => [['X-SSL-Client-Cert', `${pemLine(c.client)} ${pemLine(c.otherClient)}`]], 401),
+    certRequest('url-pem', 'url-encoded-pem: one certificate passes', client, (c) => [['X-Client-Cert', encodeURIComponent(c.client.cert)]], 200),
+    certRequest('url-pem', 'url-encoded-pem: two header lines are refused', client, (c) => [['X-Client-Cert', encodeURIComponent(c.client.cert)], ['X-Client-Cert', encodeURIComponent(c.otherClient.cert)]], 401),
+    certRequest('url-pem', 'url-encoded-pem: two certificates in one value are refused', client, (c) => [['X-Client-Cert', encodeURIComponent(c.client.cert + c.otherClient.cert)]], 401),
+  ];
+}

@@ -74,6 +74,7 @@ const OUTAGES: [string, IntrospectionFaultMode, IntrospectionFailedEvent['kind']
   ['the connection is reset', 'reset', 'network'],
   ['the endpoint redirects (never followed)', 'redirect', 'status'],
   ['the endpoint refuses our own credentials (401)', 'unauthorized', 'unauthorized'],
+  ['the endpoint answers 400 invalid_request about our own request (oidc-provider, a badly encoded secret)', 'bad-request', 'status'],
 ];
 
 describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('introspection faults through %s', (_name, adapter) => {
@@ -95,6 +96,18 @@ describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('intr
     expect(events.map((event) => event.kind)).toEqual([kind]);
     expect(JSON.stringify(events[0]!.error.message)).not.toContain(API.clientSecret);
     expect(issuer.stats.introspectionRequests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('401 invalid_token when the endpoint answers 400 invalid_token: a well-formed answer about the token', async () => {
+    const verifier = verifierFor({ cacheTtl: 0 });
+    const events: IntrospectionFailedEvent[] = [];
+    verifier.on('introspection_failed', (event) => events.push(event));
+    const app = await appFor(adapter, verifier);
+    issuer.setIntrospectionMode('invalid-token');
+    const answer = await get(app, issuer.mintOpaque());
+    expect(answer.status, answer.body).toBe(401);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_token' });
+    expect(events).toEqual([]);
   });
 
   it('a cached active result keeps serving through an outage until its own TTL', async () => {

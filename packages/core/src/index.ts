@@ -69,7 +69,7 @@ export type {
 } from './metadata/resource-metadata.js';
 export { resourceMetadataUrl, RESOURCE_METADATA_WELL_KNOWN } from './metadata/well-known.js';
 export type { AdapterOptions, ErrorResponse } from './adapter-support.js';
-export { MemoryReplayStore, MemoryIntrospectionCache } from './stores.js';
+export { MemoryReplayStore, MemoryIntrospectionCache, ReplayStoreFullError } from './stores.js';
 export type { ReplayStore, IntrospectionCacheStore, MemoryStoreOptions } from './stores.js';
 export { DEFAULT_TOKEN_CACHE } from './cache/token-cache.js';
 export type { TokenCacheOptions } from './cache/token-cache.js';

@@ -35,16 +35,19 @@ export interface IssuerConfig {
    */
   keySource?: KeySource | undefined;
   /**
-   * RFC 7662 token introspection at this issuer. Without `introspect`, every token of this issuer is
-   * introspected instead of verified locally: opaque tokens (at most one issuer may take them) and
-   * compact JWSs whose `iss` names it. See {@link IntrospectionOptions}.
+   * RFC 7662 token introspection at this issuer. Without `introspect`, tokens are routed by their form:
+   * a JWT (a compact JWS whose header parses and whose `iss` names this issuer) is verified locally with
+   * the issuer's keys; anything else is introspected here (opaque tokens: at most one issuer may take
+   * them). See {@link IntrospectionOptions}.
    */
   introspection?: IntrospectionOptions | undefined;
   /**
-   * `'always'`: this issuer's JWTs are verified locally as usual and then introspected too, to see
-   * revocation (only for servers that introspect JWTs). Such an issuer takes no opaque tokens.
+   * `'always'`: this issuer's JWTs are verified locally and then introspected too, to see revocation
+   * (only for servers that introspect JWTs); such an issuer takes no opaque tokens. `'all'`: every token
+   * of this issuer is introspected and never verified locally, JWTs included (a server that publishes no
+   * keys, or whose JWTs only it may judge); it takes opaque tokens too.
    */
-  introspect?: 'always' | undefined;
+  introspect?: 'always' | 'all' | undefined;
 }
 
 /** A custom check run after every built-in one. Return `false` or throw to refuse the token. */
@@ -170,7 +173,7 @@ export interface ResolvedIssuer {
   readonly needsKeys: boolean;
   readonly keySource: KeySource | undefined;
   readonly introspection: ResolvedIntrospection | undefined;
-  readonly introspect: 'always' | undefined;
+  readonly introspect: 'always' | 'all' | undefined;
 }
 
 export interface ResolvedOptions<C extends object> {
@@ -291,7 +294,7 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
   }
   const introspect = config.introspect;
   if (introspect !== undefined) {
-    if (introspect !== 'always') fail(`${prefix}introspect`, "must be 'always' (or left out)");
+    if (introspect !== 'always' && introspect !== 'all') fail(`${prefix}introspect`, "must be 'always', 'all' (or left out)");
     if (introspection === undefined) fail(`${prefix}introspect`, 'needs an "introspection" configuration on the same issuer');
   }
   return { issuer, jwksUri, audiences, algorithms, secret, needsKeys, keySource, introspection, introspect };
@@ -321,7 +324,7 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     seen.add(issuer);
   }
   // An opaque token names no issuer: with two candidates it would be sent to one that did not issue it.
-  const opaque = issuers.map((entry, i) => ({ entry, i })).filter(({ entry }) => entry.introspection !== undefined && entry.introspect === undefined);
+  const opaque = issuers.map((entry, i) => ({ entry, i })).filter(({ entry }) => entry.introspection !== undefined && entry.introspect !== 'always');
   if (opaque.length > 1) {
     fail(`issuer[${opaque[1]!.i}].introspection`, "is a second issuer taking opaque tokens; only one may (set introspect: 'always' on JWT issuers)");
   }

@@ -48,7 +48,10 @@ export interface IntrospectionCacheStore {
 
 /** Bounds of the in-memory stores. */
 export interface MemoryStoreOptions {
-  /** Most entries kept; the least recently used go first when full. */
+  /**
+   * Most entries kept. The introspection cache drops the least recently used when full; the replay store
+   * never drops a live entry and refuses new ones instead.
+   */
   max?: number | undefined;
 }
 
@@ -59,32 +62,86 @@ function maxEntries(options: MemoryStoreOptions | undefined, fallback: number, n
 }
 
 /**
- * The default {@link ReplayStore}: one process's memory, bounded (100 000 entries by default). Behind a
- * load balancer each instance has its own, so a proof can be replayed once per instance: use a shared
- * store (`@portcullis/redis`) there. When full, the oldest entries go first.
+ * What {@link MemoryReplayStore.add} rejects with when every entry it holds is still inside its window:
+ * forgetting one would let a replay of that proof pass (RFC 9449 §11.1), so the new proof is refused
+ * instead (the verifier answers 503 `replay_store_unavailable` and emits `replay_store_failed`).
  *
  * @example
  * ```ts
- * createVerifier({ issuer, audience, dpop: { replayStore: new MemoryReplayStore({ max: 10_000 }) } });
+ * verifier.on('replay_store_failed', (e) => { if (e.error instanceof ReplayStoreFullError) alert('raise dpop.replayStore max'); });
+ * ```
+ */
+export class ReplayStoreFullError extends Error {
+  readonly code = 'replay_store_full' as const;
+  constructor(max: number) {
+    super(`the replay store holds ${max} proofs still inside their window`);
+    this.name = 'ReplayStoreFullError';
+  }
+}
+
+/**
+ * The default {@link ReplayStore}: one process's memory, bounded (100 000 entries by default, about
+ * 12 MiB). An entry is never dropped before its window ends: when the store is full of live entries,
+ * `add` rejects with {@link ReplayStoreFullError} (a 503 for that request) until the oldest expire, and
+ * expired entries are reclaimed as new ones arrive. With the default window (300 s + 2 × 5 s) it
+ * sustains `max / 310` distinct proofs a second (about 320 for 100 000): size `max` for your peak.
+ * Behind a load balancer each instance has its own, so a proof can be replayed once per instance: use
+ * a shared store (`@portcullis/redis`) there.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ issuer, audience, dpop: { replayStore: new MemoryReplayStore({ max: 1_000_000 }) } });
  * ```
  */
 export class MemoryReplayStore implements ReplayStore {
-  /** Key → expiry in epoch ms (Date.now, so that fake timers and the verifier's clock agree). */
-  readonly #seen: LRUCache<string, number>;
+  readonly #max: number;
+  /** Key → expiry in ms after #epoch, in insertion order (Date.now, so that fake timers and the verifier agree). */
+  readonly #seen = new Map<string, number>();
+  /** Small offsets stay small integers, which V8 keeps without a heap number per entry. */
+  readonly #epoch = Date.now();
+  /** No entry expires before this (set when a full sweep found none to reclaim). */
+  #noExpiryBefore = -Infinity;
 
   constructor(options?: MemoryStoreOptions) {
-    this.#seen = new LRUCache<string, number>({ max: maxEntries(options, 100_000, 'replayStore') });
+    this.#max = maxEntries(options, 100_000, 'replayStore');
   }
 
   add(key: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now();
+    const now = Date.now() - this.#epoch;
     const expiresAt = this.#seen.get(key);
-    if (expiresAt !== undefined && expiresAt > now) return Promise.resolve(false);
-    this.#seen.set(key, now + Math.max(1, ttlMs));
+    if (expiresAt !== undefined) {
+      if (expiresAt > now) return Promise.resolve(false);
+      this.#seen.delete(key);
+    }
+    if (this.#seen.size >= this.#max && !this.#reclaim(now)) return Promise.reject(new ReplayStoreFullError(this.#max));
+    const expiry = now + Math.max(1, ttlMs);
+    if (expiry < this.#noExpiryBefore) this.#noExpiryBefore = expiry;
+    this.#seen.set(key, expiry);
     return Promise.resolve(true);
   }
 
-  /** Entries currently held. */
+  /** Drops expired entries; true when there is room afterwards. */
+  #reclaim(now: number): boolean {
+    // Oldest first: with one window per verifier, insertion order is expiry order, so this stops at the
+    // first live entry and costs what it frees.
+    for (const [key, expiresAt] of this.#seen) {
+      if (expiresAt > now) break;
+      this.#seen.delete(key);
+    }
+    if (this.#seen.size < this.#max) return true;
+    // Shorter windows may hide behind a live head: one full sweep, and none again before the earliest
+    // expiry it saw, so that a flood against a full store costs no sweep per request.
+    if (now < this.#noExpiryBefore) return false;
+    let earliest = Infinity;
+    for (const [key, expiresAt] of this.#seen) {
+      if (expiresAt <= now) this.#seen.delete(key);
+      else if (expiresAt < earliest) earliest = expiresAt;
+    }
+    this.#noExpiryBefore = earliest;
+    return this.#seen.size < this.#max;
+  }
+
+  /** Entries currently held (expired ones included until they are reclaimed). */
   get size(): number {
     return this.#seen.size;
   }

@@ -131,8 +131,20 @@ describe('happy flow', () => {
     expect(issuer.stats.introspectionRequests).toBe(0);
   });
 
-  it('a compact JWS whose iss is the introspecting issuer is introspected (format jwt)', async () => {
+  it('a compact JWS whose iss is the introspecting issuer is verified locally by default (no introspection call)', async () => {
     const auth = await verifierFor().verify(issuer.mint({ scope: 'orders:read' }));
+    expect(auth.format).toBe('jwt');
+    expect(auth.scopes).toEqual(['orders:read']);
+    expect(issuer.stats.introspectionRequests).toBe(0);
+  });
+
+  it("introspect: 'all': a compact JWS whose iss is the introspecting issuer is introspected (format jwt)", async () => {
+    const verifier = createVerifier({
+      issuer: [{ issuer: issuer.url, introspect: 'all', introspection: { ...API, endpoint: issuer.introspectionEndpoint } }],
+      audience: issuer.audience,
+    });
+    open.push(verifier);
+    const auth = await verifier.verify(issuer.mint({ scope: 'orders:read' }));
     expect(auth.format).toBe('jwt');
     expect(auth.header.typ).toBe('at+jwt');
     expect(auth.scopes).toEqual(['orders:read']);
@@ -275,6 +287,47 @@ describe('error flow: the response', () => {
     } finally {
       await unsupported.close();
       await badClient.close();
+    }
+  });
+
+  // The README's table "What a non-200 introspection answer becomes", row by row.
+  const NON_200: [number, string, 401 | 503, string | undefined][] = [
+    [400, '{"error":"invalid_token"}', 401, undefined],
+    [400, '{"error":"unsupported_token_type"}', 401, undefined],
+    [400, '{"error":"invalid_request","error_description":"client_id and client_secret in the authorization header are not properly encoded"}', 503, 'status'],
+    [400, '{"error":"invalid_client"}', 503, 'unauthorized'],
+    [400, '{"error":"unauthorized_client"}', 503, 'unauthorized'],
+    [400, '{"error":"invalid_scope"}', 503, 'status'],
+    [400, '{"error":42}', 503, 'status'],
+    [400, 'Bad Request', 503, 'status'],
+    [400, '{}', 503, 'status'],
+    [401, '{"error":"invalid_client"}', 503, 'unauthorized'],
+    [403, '{"error":"invalid_token"}', 503, 'unauthorized'],
+    [404, '{"error":"invalid_token"}', 503, 'status'],
+    [405, '', 503, 'status'],
+    [413, '{"error":"invalid_request"}', 503, 'status'],
+    [429, '{"error":"invalid_token"}', 503, 'status'],
+    [500, '{"error":"invalid_token"}', 503, 'status'],
+    [502, '', 503, 'status'],
+    [503, '', 503, 'status'],
+  ];
+  it.each(NON_200)('HTTP %i %s: the API answers %i (introspection_failed kind %s)', async (status, body, expected, kind) => {
+    const server = await fixedServer(status, body);
+    try {
+      const events: IntrospectionFailedEvent[] = [];
+      const verifier = verifierFor({ endpoint: server.url });
+      verifier.on('introspection_failed', (event) => events.push(event));
+      const error = await refusal(verifier.verify('opaque-token-abcdefghijklmnopqrstuvwxyz'));
+      expect(error.status).toBe(expected);
+      if (expected === 401) {
+        expect(error.reason).toBe('introspection_refused');
+        expect(events).toEqual([]);
+      } else {
+        expect(error).toBeInstanceOf(IntrospectionUnavailableError);
+        expect(events.map((event) => [event.kind, event.status])).toEqual([[kind, status]]);
+      }
+    } finally {
+      await server.close();
     }
   });
 

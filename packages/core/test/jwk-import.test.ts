@@ -138,9 +138,26 @@ describe('importVerificationKey: RSA public exponent (RFC 8017 §3.1)', () => {
     for (const e of [0n, 2n, 65536n, modulus + 2n]) expect(importVerificationKey(withExponent(e)), `e = ${e}`).toBeUndefined();
   });
 
-  it('happy flow: e = 3 and e = 65537 are kept', () => {
+  it('error flow: e = 3, e = 65535 and e ≥ 2^256 are skipped (FIPS 186-5: 2^16 < e < 2^256)', () => {
     const small = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey.export({ format: 'jwk' });
-    expect(importVerificationKey({ ...small, kid: 'e3' })).toMatchObject({ kid: 'e3', modulusBits: 2048 });
+    expect(importVerificationKey({ ...small, kid: 'e3' })).toBeUndefined();
+    for (const e of [65535n, 2n ** 256n + 1n, 2n ** 3070n + 1n]) expect(importVerificationKey(withExponent(e)), `e = ${e}`).toBeUndefined();
+  });
+
+  it('happy flow: e = 65537 and e = 2^255 + 1 are kept', () => {
     expect(importVerificationKey(withExponent(65537n))).toMatchObject({ kid: 'e-test', kty: 'RSA' });
+    expect(importVerificationKey(withExponent(2n ** 255n + 1n))).toMatchObject({ kid: 'e-test', kty: 'RSA' });
+  });
+
+  it('error flow: a modulus over 8192 bits is skipped, 8192 bits is kept', () => {
+    const modulusOf = (bits: number) => {
+      const bytes = Buffer.alloc(bits / 8, 0xa5);
+      bytes[0] = 0xc5; // top bit set: exactly `bits` bits
+      bytes[bytes.length - 1] = 0xa7; // odd
+      return bytes.toString('base64url');
+    };
+    const e = Buffer.from([1, 0, 1]).toString('base64url');
+    expect(importVerificationKey({ kty: 'RSA', n: modulusOf(8192), e })).toMatchObject({ modulusBits: 8192 });
+    expect(importVerificationKey({ kty: 'RSA', n: modulusOf(8200), e })).toBeUndefined();
   });
 });

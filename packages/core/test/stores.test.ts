@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryIntrospectionCache, MemoryReplayStore } from '../src/index.js';
+import { MemoryIntrospectionCache, MemoryReplayStore, ReplayStoreFullError } from '../src/index.js';
 
 afterEach(() => vi.useRealTimers());
 
@@ -21,12 +21,49 @@ describe('MemoryReplayStore', () => {
     expect(await store.add('jti:a', 1_000)).toBe(true);
   });
 
-  it('stays within its bound: the oldest entries go first', async () => {
+  it('error flow: full of live entries, it refuses a new key rather than forget one, and still knows every replay', async () => {
     const store = new MemoryReplayStore({ max: 3 });
-    for (const key of ['a', 'b', 'c', 'd']) await store.add(key, 60_000);
+    for (const key of ['a', 'b', 'c']) expect(await store.add(key, 60_000)).toBe(true);
+    await expect(store.add('d', 60_000)).rejects.toBeInstanceOf(ReplayStoreFullError);
     expect(store.size).toBe(3);
-    expect(await store.add('d', 60_000)).toBe(false);
-    expect(await store.add('a', 60_000)).toBe(true);
+    for (const key of ['a', 'b', 'c']) expect(await store.add(key, 60_000)).toBe(false);
+  });
+
+  it('expired entries are reclaimed when room is needed, oldest first', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new MemoryReplayStore({ max: 3 });
+    await store.add('a', 1_000);
+    vi.advanceTimersByTime(500);
+    await store.add('b', 1_000);
+    await store.add('c', 1_000);
+    vi.advanceTimersByTime(501); // a has expired, b and c have not
+    expect(await store.add('d', 1_000)).toBe(true);
+    expect(store.size).toBe(3);
+    await expect(store.add('e', 1_000)).rejects.toBeInstanceOf(ReplayStoreFullError);
+    expect(await store.add('b', 1_000)).toBe(false);
+  });
+
+  it('an expired entry behind a live one with a longer window is found by the full sweep', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new MemoryReplayStore({ max: 2 });
+    await store.add('long', 60_000);
+    await store.add('short', 1_000);
+    await expect(store.add('x', 1_000)).rejects.toBeInstanceOf(ReplayStoreFullError);
+    vi.advanceTimersByTime(1_001);
+    expect(await store.add('x', 1_000)).toBe(true);
+    expect(await store.add('long', 60_000)).toBe(false);
+  });
+
+  it('after a fruitless full sweep, room returns once the earliest entry expires', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new MemoryReplayStore({ max: 2 });
+    await store.add('a', 60_000);
+    await store.add('b', 1_000);
+    vi.advanceTimersByTime(1_001); // b expired; re-adding it frees and refills its slot
+    expect(await store.add('b', 60_000)).toBe(true);
+    await expect(store.add('c', 1_000)).rejects.toBeInstanceOf(ReplayStoreFullError); // sweep: earliest is 60 s away
+    vi.advanceTimersByTime(60_000); // a expires; b (renewed) has not
+    expect(await store.add('c', 1_000)).toBe(true);
   });
 
   it('error flow: a bad bound is a TypeError naming the option', () => {

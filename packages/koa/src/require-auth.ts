@@ -77,10 +77,11 @@ export function requireAuth<C extends object = JwtClaims>(
     }
     let auth: AccessToken<C> | undefined;
     try {
-      auth = await verifier.authenticate(
-        describeRequest(ctx.req, (ctx.request as { body?: unknown }).body),
-        authenticateOptions,
-      );
+      const descriptor = describeRequest(ctx.req, (ctx.request as { body?: unknown }).body);
+      // koa-mount and any sub-app that sets ctx.url rewrite ctx.req.url; the client called ctx.originalUrl,
+      // the URL its DPoP proof names (RFC 9449 §4.3).
+      descriptor.url = ctx.originalUrl;
+      auth = await verifier.authenticate(descriptor, authenticateOptions);
     } catch (error) {
       if (passErrors || !isAuthError(error)) throw error;
       respondWithAuthError(ctx, error);

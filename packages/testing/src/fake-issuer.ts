@@ -61,7 +61,7 @@ function validateClient(client: ClientRegistration, where: string): ClientRegist
 }
 
 function introspectionSetting(mode: IntrospectionFaultMode, options: FaultModeOptions): IntrospectionFaultSetting {
-  if (mode === 'unauthorized' || mode === 'plain-json') return { mode, delayMs: 0 };
+  if (mode === 'unauthorized' || mode === 'plain-json' || mode === 'bad-request' || mode === 'invalid-token') return { mode, delayMs: 0 };
   return faultSetting(mode, options, 'setIntrospectionMode');
 }
 

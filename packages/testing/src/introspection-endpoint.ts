@@ -120,6 +120,10 @@ function wantsJwt(req: IncomingMessage): boolean {
 async function answerIntrospection(req: IncomingMessage, res: ServerResponse, params: URLSearchParams, context: IntrospectionContext): Promise<void> {
   const setting = context.mode();
   if (setting.mode === 'unauthorized') throw new EndpointError(401, 'invalid_client', 'client authentication failed', { 'WWW-Authenticate': BASIC_CHALLENGE });
+  if (setting.mode === 'bad-request') {
+    throw new EndpointError(400, 'invalid_request', 'client_id and client_secret in the authorization header are not properly encoded');
+  }
+  if (setting.mode === 'invalid-token') throw new EndpointError(400, 'invalid_token', 'the token is malformed');
   const client = caller(req, params, context);
   const token = params.get('token') ?? '';
   if (token === '') throw new EndpointError(400, 'invalid_request', 'token is missing');
@@ -165,6 +169,8 @@ export async function handleIntrospectionRequest(req: IncomingMessage, res: Serv
     case 'up':
     case 'unauthorized':
     case 'plain-json':
+    case 'bad-request':
+    case 'invalid-token':
       break;
     case 'slow':
       await new Promise<void>((resolve) => context.schedule(resolve, setting.delayMs));

@@ -64,7 +64,10 @@ export class OpaqueTokenStore {
       if (value === undefined) delete stored[name];
       else stored[name] = value;
     }
-    const token = randomBytes(32).toString('base64url');
+    const token =
+      options.shape === 'jws'
+        ? `${randomBytes(18).toString('base64url')}.${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}`
+        : randomBytes(32).toString('base64url');
     if (this.#tokens.size >= MAX_TOKENS) this.#tokens.delete(this.#tokens.keys().next().value!);
     this.#tokens.set(token, stored);
     return token;

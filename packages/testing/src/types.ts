@@ -70,13 +70,18 @@ export type FaultMode =
  *
  * - `unauthorized`: 401 `invalid_client` to every caller, as when the resource server's credentials are wrong
  * - `plain-json`: a plain JSON answer even to a caller that asked for an RFC 9701 JWT (a downgrade)
+ * - `bad-request`: 400 `invalid_request` about the caller's own request, as oidc-provider answers a client
+ *   secret with a character outside RFC 6749 Appendix A ("client_id and client_secret in the authorization
+ *   header are not properly encoded"): nothing about the token
+ * - `invalid-token`: 400 `invalid_token`, an answer about the token itself (what some servers send for a
+ *   token they cannot parse instead of RFC 7662's `{"active":false}`)
  *
  * @example
  * ```ts
  * issuer.setIntrospectionMode('unauthorized');
  * ```
  */
-export type IntrospectionFaultMode = FaultMode | 'unauthorized' | 'plain-json';
+export type IntrospectionFaultMode = FaultMode | 'unauthorized' | 'plain-json' | 'bad-request' | 'invalid-token';
 
 /**
  * Options of {@link FaultMode} switches.
@@ -144,6 +149,11 @@ export interface OpaqueMintOptions {
   lifetime?: number;
   /** "Now" in seconds since the epoch. Default `Math.floor(Date.now() / 1000)`. */
   now?: number;
+  /**
+   * `'random'` (default): 43 base64url characters. `'jws'`: three dot-separated base64url segments of random
+   * bytes, shaped like a compact JWS whose header does not parse (some servers' reference tokens look so).
+   */
+  shape?: 'random' | 'jws';
 }
 
 /**

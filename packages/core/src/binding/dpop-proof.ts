@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { InvalidDpopProofError, UseDpopNonceError, type RejectReason } from '../errors/errors.js';
+import { InvalidDpopProofError, InvalidTokenError, UseDpopNonceError, type RejectReason } from '../errors/errors.js';
 import { algorithmSpec } from '../jwt/algorithms.js';
 import { normalizeMediaType } from '../jwt/claims.js';
 import { keyFitsAlgorithm, someKeyVerifies } from '../jwt/signature.js';
@@ -16,7 +16,7 @@ import { isCanonicalCompactJws } from '../lib/base64url.js';
 import type { ResolvedDpop } from './dpop-options.js';
 import { normalizeHtu } from './htu.js';
 
-/** Longest proof read, in characters: a proof with an RSA-16384 key stays well under it. */
+/** Longest proof read, in characters: a proof with an RSA-8192 key stays well under it. */
 export const MAX_PROOF_LENGTH = 8192;
 /** Longest `jti` accepted; RFC 9449 §11.1 asks for ~96 bits of randomness, far less than this. */
 const MAX_JTI_LENGTH = 256;
@@ -31,6 +31,11 @@ export interface ProofContext {
   /** The access token, for `ath`. */
   readonly token: string;
   readonly nowMs: number;
+  /**
+   * The token's `cnf.jkt`, when the token is known: the proof key is compared with it before the
+   * signature is checked, so that a key the token does not name costs no signature check.
+   */
+  readonly jkt?: string | undefined;
 }
 
 /** A proof that passed every check of this file. */
@@ -133,6 +138,10 @@ export async function checkDpopProof(proof: string, context: ProofContext, setti
   let key = proofKeys.get(headerText);
   const cached = key !== undefined;
   key ??= await proofKey(headerText, header, alg as string, realm);
+  // §7.1: a proof by another key than the one the token names is a failure of the token's binding.
+  if (context.jkt !== undefined && key.jkt !== context.jkt) {
+    throw new InvalidTokenError({ reason: 'dpop_key_mismatch', description: 'the DPoP proof key is not the key the token is bound to', realm });
+  }
   const signingInput = Buffer.from(proof.slice(0, secondDot), 'latin1');
   if (!(await someKeyVerifies([key.key], alg as string, spec, signingInput, Buffer.from(proof.slice(secondDot + 1), 'base64url')))) {
     refuse('dpop_invalid_signature', 'the DPoP proof signature is invalid', realm);

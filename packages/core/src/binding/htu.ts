@@ -61,18 +61,50 @@ export function normalizeHtu(value: string): string | undefined {
   return `${url.protocol}//${url.host}${normalizePercentEncoding(url.pathname)}`;
 }
 
-/** The path of the request target (origin-form, RFC 9112 §3.2.1) without its query; undefined otherwise. */
-function targetPath(request: RequestDescriptor): string | undefined {
-  const target = request.url;
-  if (!target.startsWith('/')) return undefined;
-  const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
+/** The request target as RFC 9112 §3.2 reads it: a path, and for the absolute form its scheme and authority. */
+interface Target {
+  readonly path: string;
+  readonly scheme?: string | undefined;
+  readonly authority?: string | undefined;
+}
+
+// absolute-form (RFC 9112 §3.2.2) of an http(s) URI: scheme "://" authority path-abempty, query cut off later.
+const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]*)([^?#]*)/i;
+
+/**
+ * Whether a path holds a dot segment, raw or percent-encoded (`.`, `..`, `%2e`, `%2E%2e`, `.%2E`), or a
+ * backslash (which WHATWG `URL` reads as `/`). The `htu` comparison would remove them and a router would
+ * not: the URL checked would not be the URL served, so such a target matches no proof.
+ */
+export function hasDotSegment(path: string): boolean {
+  if (path.includes('\\')) return true;
+  if (!path.includes('.') && !/%2e/i.test(path)) return false;
+  for (const segment of path.replace(/%2e/gi, '.').split('/')) if (segment === '.' || segment === '..') return true;
+  return false;
+}
+
+/**
+ * The request target without its query: origin-form (`/orders`) or absolute-form (`http://api.example/orders`,
+ * which RFC 9112 §3.2.2 says a server MUST accept). Undefined for any other form, and for a path with
+ * dot segments.
+ */
+function requestTarget(url: string): Target | undefined {
+  let target: Target;
+  if (url.startsWith('/')) {
+    const end = url.search(/[?#]/);
+    target = { path: end === -1 ? url : url.slice(0, end) };
+  } else {
+    const match = ABSOLUTE_FORM.exec(url);
+    if (match === null) return undefined;
+    target = { scheme: match[1]!.toLowerCase(), authority: match[2]!, path: match[3] === '' ? '/' : match[3]! };
+  }
+  return hasDotSegment(target.path) ? undefined : target;
 }
 
 /**
  * The normalised URI of this request for the `htu` comparison, or undefined when it cannot be known
- * safely (a malformed `Host` or `X-Forwarded-Host`, an unknown forwarded scheme, a target that is not
- * a path): such a request's proof matches no URI.
+ * safely (a malformed `Host` or `X-Forwarded-Host`, an unknown forwarded scheme, a target in neither
+ * origin nor absolute form, a path with dot segments): such a request's proof matches no URI.
  *
  * @example
  * ```ts
@@ -81,11 +113,12 @@ function targetPath(request: RequestDescriptor): string | undefined {
  * ```
  */
 export function requestHtu(request: RequestDescriptor, source: HtuSource): string | undefined {
-  const path = targetPath(request);
-  if (path === undefined) return undefined;
-  if (source.publicBase !== undefined) return normalizeHtu(source.publicBase + path);
+  const target = requestTarget(request.url);
+  if (target === undefined) return undefined;
+  if (source.publicBase !== undefined) return normalizeHtu(source.publicBase + target.path);
   let scheme = request.encrypted === true ? 'https' : 'http';
-  let host = firstValue(request.headers.host);
+  // RFC 9112 §3.2.2: with an absolute-form target, the server ignores Host and uses the target's authority.
+  let host = target.authority ?? firstValue(request.headers.host);
   if (source.trustProxy) {
     const forwardedProto = firstValue(request.headers['x-forwarded-proto']);
     if (forwardedProto !== undefined) {
@@ -96,8 +129,10 @@ export function requestHtu(request: RequestDescriptor, source: HtuSource): strin
     const forwardedHost = request.headers['x-forwarded-host'];
     if (forwardedHost !== undefined) host = firstValue(forwardedHost);
   }
+  // An absolute-form target naming another scheme than the connection's is no URI of this server.
+  if (target.scheme !== undefined && target.scheme !== scheme) return undefined;
   if (host === undefined || !AUTHORITY.test(host)) return undefined;
-  return normalizeHtu(`${scheme}://${host}${path}`);
+  return normalizeHtu(`${scheme}://${host}${target.path}`);
 }
 
 /**

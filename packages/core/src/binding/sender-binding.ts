@@ -12,7 +12,7 @@ import type { AccessToken, RequestDescriptor } from '../types.js';
 import type { ResolvedDpop } from './dpop-options.js';
 import { checkDpopProof, type CheckedProof } from './dpop-proof.js';
 import { requestHtu } from './htu.js';
-import { certificateThumbprint, clientCertificate, type ResolvedMtls } from './mtls.js';
+import { certificateThumbprint, forwardedCertificate, type ResolvedMtls } from './mtls.js';
 
 /** The payload of the `replay_store_failed` event: what failed, and what the verifier did. No token, no proof. */
 export interface ReplayStoreFailedEvent {
@@ -97,7 +97,10 @@ export class SenderBinding {
   }
 
   #checkCertificate(x5t: unknown, request: RequestDescriptor): void {
-    const der = clientCertificate(request, this.#mtls);
+    const { der, invalid } = forwardedCertificate(request, this.#mtls);
+    if (invalid === true) {
+      refuseToken('certificate_header_invalid', 'the forwarded client certificate header is malformed or names more than one certificate', this.#realm);
+    }
     if (der === undefined) refuseToken('certificate_missing', 'the token is bound to a client certificate the request does not present', this.#realm);
     if (typeof x5t !== 'string' || certificateThumbprint(der) !== x5t) {
       refuseToken('certificate_mismatch', 'the token is bound to another client certificate', this.#realm);
@@ -106,14 +109,16 @@ export class SenderBinding {
 
   async #checkDpop(jkt: unknown, credential: Credential, request: RequestDescriptor, token: string): Promise<void> {
     if (jkt === undefined) refuseToken('dpop_token_unbound', 'the DPoP scheme needs a DPoP-bound token', this.#realm);
+    if (typeof jkt !== 'string') refuseToken('dpop_key_mismatch', 'the DPoP proof key is not the key the token is bound to', this.#realm);
     const nowMs = Date.now();
+    // The token is known here: its cnf.jkt is compared with the proof key before the proof's signature.
     const proof = await checkDpopProof(
       credential.proof!,
-      { method: request.method, htu: requestHtu(request, this.#dpop.htu), token, nowMs },
+      { method: request.method, htu: requestHtu(request, this.#dpop.htu), token, nowMs, jkt },
       this.#dpop,
       this.#realm,
     );
-    // §7.1: a proof by another key than the one the token names is a failure of the token's binding.
+    // Already compared in checkDpopProof; kept so that the binding holds whatever that function does.
     if (proof.jkt !== jkt) refuseToken('dpop_key_mismatch', 'the DPoP proof key is not the key the token is bound to', this.#realm);
     await this.#record(proof);
   }

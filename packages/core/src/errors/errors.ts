@@ -27,6 +27,7 @@ export type RejectReason =
   | 'malformed_authorization'
   | 'multiple_credentials'
   | 'unsupported_credential_location'
+  | 'multiple_host'
   // the JWS
   | 'token_too_large'
   | 'malformed_token'
@@ -79,6 +80,7 @@ export type RejectReason =
   | 'dpop_required'
   | 'certificate_missing'
   | 'certificate_mismatch'
+  | 'certificate_header_invalid'
   | 'binding_unverifiable'
   | 'binding_conflict'
   // after verification

@@ -15,6 +15,7 @@ import { MalformedJwtResponse, verifyJwtResponse, type JwtResponseContext } from
 import { ConcurrencyLimiter } from './limiter.js';
 import type { ResolvedIntrospection } from './options.js';
 import { introspectionRequest, JWT_RESPONSE_MEDIA_TYPE } from './request.js';
+import { badRequestSubject } from './error-answer.js';
 import { checkIntrospectionResponse, type IntrospectionRules } from './response-checks.js';
 import type { IntrospectionEvents, IntrospectionFailureKind, IntrospectionStats } from './events.js';
 
@@ -216,16 +217,10 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
       throw new Unavailable('network', 'introspection request failed', undefined, error);
     }
     if (response.status === 400) {
-      let code: unknown;
-      try {
-        code = (parseJsonText(response.text, endpoint) as { error?: unknown } | null)?.error;
-      } catch {
-        code = undefined;
-      }
-      // Some servers answer a bad client with 400 invalid_client (RFC 6749 §5.2): still our fault.
-      if (code === 'invalid_client' || code === 'unauthorized_client') {
-        throw new Unavailable('unauthorized', 'the introspection endpoint refused our client credentials (HTTP 400)', 400);
-      }
+      // Only a well-formed answer about the token refuses it (error-answer.ts); the rest is about our request.
+      const about = badRequestSubject(response.text, endpoint);
+      if (about === 'client') throw new Unavailable('unauthorized', 'the introspection endpoint refused our client credentials (HTTP 400)', 400);
+      if (about.startsWith('request')) throw new Unavailable('status', `the introspection endpoint answered HTTP 400 (${about})`, 400);
       this.#stats.refused++;
       this.#completed(endpoint, deadline, false);
       throw new InvalidTokenError({ reason: 'introspection_refused', description: 'the token was refused', realm: this.#init.realm });

@@ -166,6 +166,10 @@ export function extractCredential(request: RequestDescriptor, options: Credentia
  * ```
  */
 export function readCredential(request: RequestDescriptor, options: CredentialOptions): Credential | undefined {
+  // RFC 9112 §3.2: a request with more than one Host line is answered 400. Node keeps the first one only.
+  if (Array.isArray(request.headers.host) || (request.rawHeaders !== undefined && headerCount(request.rawHeaders, 'host') > 1)) {
+    badRequest('multiple_host', 'more than one Host header', options.realm);
+  }
   const header = fromHeader(request, options.realm, options.dpop);
   const query = fromQuery(request, options);
   const body = fromBody(request, options);

@@ -67,7 +67,7 @@ export function createIssuers(options: ResolvedOptions<object>, events: EventEmi
     };
     const runtime: IssuerRuntime = { ...issuer, keys, jwks, introspector, claimRules };
     byName.set(issuer.issuer, runtime);
-    if (introspector !== undefined && issuer.introspect === undefined) opaque = runtime;
+    if (introspector !== undefined && issuer.introspect !== 'always') opaque = runtime;
   }
   return { byName, opaque };
 }

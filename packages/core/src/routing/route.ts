@@ -1,14 +1,18 @@
 /**
- * Which path a token takes and which issuer judges it: a compact JWS goes to the issuer its `iss`
- * names (introspected when that issuer introspects JWTs); anything else, to the one issuer that
- * introspects opaque tokens, if there is one.
+ * Which path a token takes and which issuer judges it: a JWT (a compact JWS whose header parses) goes
+ * to the issuer its `iss` names, verified locally (introspected only with `introspect: 'all'`);
+ * anything else, to the one issuer that introspects opaque tokens, if there is one.
  */
 import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
 import { parseJwsShared, type ParsedJws } from '../jwt/jws.js';
 import type { IssuerRuntime, Issuers } from './issuers.js';
 
-/** Failures of `parseJws` that mean "not a compact JWS at all": such a token may be opaque. */
-const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload']);
+/**
+ * Failures of `parseJws` that mean "not a JWT at all": such a token may be opaque. A reference token may
+ * look like a compact JWS (three base64url segments of random bytes): whatever keeps its header (or
+ * payload) from parsing, invalid UTF-8 included, it takes the opaque path.
+ */
+const NOT_A_JWS = new Set<RejectReason>(['malformed_token', 'malformed_header', 'malformed_payload', 'invalid_utf8']);
 
 /**
  * The parsed JWS, or undefined for an opaque token (only when an issuer takes those; else the parse
@@ -39,7 +43,10 @@ export function unknownIssuer(realm: string | undefined): InvalidTokenError {
   return new InvalidTokenError({ reason: 'invalid_issuer', description: 'the token issuer is not accepted', realm });
 }
 
-/** Whether the issuer judges its JWTs by introspection alone (`introspection` without `introspect: 'always'`). */
+/**
+ * Whether the issuer judges its JWTs by introspection alone (`introspect: 'all'`). By default a JWT is
+ * verified locally with the issuer's keys, and only what is not a JWT is introspected.
+ */
 export function introspectsJwts(runtime: IssuerRuntime): boolean {
-  return runtime.introspector !== undefined && runtime.introspect === undefined;
+  return runtime.introspector !== undefined && runtime.introspect === 'all';
 }

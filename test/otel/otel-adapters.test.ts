@@ -32,13 +32,14 @@ const MCP_ADAPTER: Adapter = {
     const app = express();
     app.use(express.json());
     // Typed against the mcp package's own copy of @types/express.
-    app.use(requireMcpAuth(verifier) as unknown as express.RequestHandler);
-    app.post('/protected', (req, res) => {
+    const auth = requireMcpAuth(verifier) as unknown as express.RequestHandler;
+    const read = requireMcpAuth(verifier, { scopes: ['orders:read'] }) as unknown as express.RequestHandler;
+    const answer: express.RequestHandler = (req, res) => {
       res.json({ auth: true, subject: (req as { auth?: { subject?: string } }).auth?.subject });
-    });
-    app.get('/protected', (_req, res) => {
-      res.json({ auth: true });
-    });
+    };
+    app.post('/protected', auth, answer);
+    app.get('/protected', auth, answer);
+    app.get('/read', read, answer);
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     return {
@@ -181,7 +182,7 @@ describe.each([...ADAPTERS, MCP_ADAPTER])('OpenTelemetry through $name', (adapte
     expect(sent.auth[0]!.attributes).toMatchObject({ [ATTR.outcome]: 'refused', [ATTR.reason]: reason, [ATTR.statusCode]: 401, [ATTR.scheme]: 'Bearer', [ATTR.issuer]: issuer.url });
   });
 
-  it.skipIf(isMcp)('a missing scope: the authentication is accepted, the 403 is its own authorize span', async () => {
+  it('a missing scope: the authentication is accepted, the 403 is its own authorize span', async () => {
     const sent = await send(app, '/read', bearer(issuer.mint({ scope: 'profile' })));
     expect(sent.status).toBe(403);
     expect(sent.auth).toHaveLength(1);

@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { Controller, Get, HttpCode, Module, Post, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { AnyScope, Auth, PortcullisModule, Public, Scopes, type AccessToken } from '@portcullis/nestjs';
+import { AnyRole, AnyScope, Auth, PortcullisModule, Public, RequireClaims, Roles, Scopes, type AccessToken } from '@portcullis/nestjs';
 import type { Adapter, AppOptions, AppTls, RunningApp } from './apps.js';
+import { ROUTE_ANY_ROLE, ROUTE_CLAIMS, ROUTE_ROLES } from './table.js';
 
 const echo = (auth: AccessToken | undefined) =>
   auth ? { auth: true, subject: auth.subject, scopes: auth.scopes } : { auth: false };
@@ -53,6 +54,24 @@ class ConformanceController {
   @Get('any')
   @AnyScope('orders:write', 'orders:admin')
   scopedAny(@Auth() auth: AccessToken | undefined) {
+    return echo(auth);
+  }
+
+  @Get('roles')
+  @Roles(...ROUTE_ROLES)
+  roles(@Auth() auth: AccessToken | undefined) {
+    return echo(auth);
+  }
+
+  @Get('any-role')
+  @AnyRole(...ROUTE_ANY_ROLE)
+  anyRole(@Auth() auth: AccessToken | undefined) {
+    return echo(auth);
+  }
+
+  @Get('claims')
+  @RequireClaims(ROUTE_CLAIMS)
+  claims(@Auth() auth: AccessToken | undefined) {
     return echo(auth);
   }
 }

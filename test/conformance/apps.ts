@@ -16,6 +16,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { NEST_ADAPTERS } from './apps-nest.js';
+import { ROUTE_ANY_ROLE, ROUTE_CLAIMS, ROUTE_ROLES } from './table.js';
 
 export interface AppOptions {
   verifier: Verifier;
@@ -71,7 +72,7 @@ function expressAdapter(name: string, express: typeof express5): Adapter {
   return {
     name,
     start({ verifier, optional, tls }) {
-      const { requireAuth, requireScopes, requireAnyScope } = portcullisExpress;
+      const { requireAuth, requireScopes, requireAnyScope, requireRoles, requireAnyRole, requireClaims } = portcullisExpress;
       const app = express();
       app.get('/public', (_req, res) => {
         res.json({ public: true });
@@ -96,6 +97,15 @@ function expressAdapter(name: string, express: typeof express5): Adapter {
       app.get('/any', requireAnyScope('orders:write', 'orders:admin'), (req, res) => {
         res.json(echo(req.auth));
       });
+      app.get('/roles', requireRoles(...ROUTE_ROLES), (req, res) => {
+        res.json(echo(req.auth));
+      });
+      app.get('/any-role', requireAnyRole(...ROUTE_ANY_ROLE), (req, res) => {
+        res.json(echo(req.auth));
+      });
+      app.get('/claims', requireClaims(ROUTE_CLAIMS), (req, res) => {
+        res.json(echo(req.auth));
+      });
       return serve(app, tls);
     },
   };
@@ -114,6 +124,9 @@ const fastifyAdapter: Adapter = {
     app.get('/files/:dir/:name', (request) => ({ ...echo(request.auth), files: true }));
     app.get('/read-write', { config: { auth: { scopes: ['orders:read', 'orders:write'] } } }, (request) => echo(request.auth));
     app.get('/any', { config: { auth: { anyScope: ['orders:write', 'orders:admin'] } } }, (request) => echo(request.auth));
+    app.get('/roles', { config: { auth: { roles: ROUTE_ROLES } } }, (request) => echo(request.auth));
+    app.get('/any-role', { config: { auth: { anyRole: ROUTE_ANY_ROLE } } }, (request) => echo(request.auth));
+    app.get('/claims', { config: { auth: { claims: ROUTE_CLAIMS } } }, (request) => echo(request.auth));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address() as AddressInfo;
     return { url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${address.port}`, close: () => app.close() };
@@ -124,7 +137,7 @@ function koaAdapter(name: string, KoaClass: typeof Koa3): Adapter {
   return {
     name,
     start({ verifier, optional, tls }) {
-      const { requireAuth, requireScopes, requireAnyScope } = portcullisKoa;
+      const { requireAuth, requireScopes, requireAnyScope, requireRoles, requireAnyRole, requireClaims } = portcullisKoa;
       const app = new KoaClass();
       const open = new Router();
       open.get('/public', (ctx) => {
@@ -148,6 +161,15 @@ function koaAdapter(name: string, KoaClass: typeof Koa3): Adapter {
         ctx.body = echo(ctx.state.auth);
       });
       api.get('/any', requireAnyScope('orders:write', 'orders:admin'), (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      api.get('/roles', requireRoles(...ROUTE_ROLES), (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      api.get('/any-role', requireAnyRole(...ROUTE_ANY_ROLE), (ctx) => {
+        ctx.body = echo(ctx.state.auth);
+      });
+      api.get('/claims', requireClaims(ROUTE_CLAIMS), (ctx) => {
         ctx.body = echo(ctx.state.auth);
       });
       // requireAuth sits on a router here, which sees only its own routes: the metadata is mounted app-wide.

@@ -112,6 +112,10 @@ describe.each(ADAPTERS)('conformance: $name', (adapter) => {
       expect((JSON.parse(answer.body) as { error: string }).error).toBe(expected.error);
       if (expected.scope !== undefined) expect(params.scope).toBe(expected.scope);
       else expect(params.scope).toBeUndefined();
+      if (expected.description !== undefined) {
+        expect(params.error_description).toBe(expected.description);
+        expect((JSON.parse(answer.body) as { error_description: string }).error_description).toBe(expected.description);
+      }
     }
     if (expected.auth !== undefined) expect((JSON.parse(answer.body) as { auth: boolean }).auth).toBe(expected.auth);
 

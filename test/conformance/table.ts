@@ -22,6 +22,8 @@ export interface Expected {
   challenge?: string;
   /** The challenge's `scope` attribute. */
   scope?: string;
+  /** The challenge's `error_description` (and the body's), when the row pins it. */
+  description?: string;
   /** For 2xx answers: the handler saw a verified token (true) or ran without one (false). */
   auth?: boolean;
   retryAfter?: boolean;
@@ -42,6 +44,15 @@ export interface Row {
 }
 
 export const REALM = 'conformance';
+
+/** The role and claim requirements of the `/roles`, `/any-role` and `/claims` routes, the same in every app. */
+export const ROUTE_ROLES = ['orders-admin', 'auditor'] as const;
+export const ROUTE_ANY_ROLE = ['orders-admin', 'support'] as const;
+export const ROUTE_CLAIMS = {
+  tenant: 'acme',
+  'realm_access.roles': { includes: 'approver' },
+  level: (value: unknown) => typeof value === 'number' && value >= 2,
+} as const;
 const now = () => Math.floor(Date.now() / 1000);
 const bearer = (value = '$TOKEN'): (readonly [string, string])[] => [['Authorization', `Bearer ${value}`]];
 const sigOf = (t: string) => t.slice(t.lastIndexOf('.') + 1);
@@ -71,6 +82,21 @@ const scoped = (name: string, scope: string | string[], path: string, expect: Ex
   path,
   headers: bearer(),
   token: ({ good }) => (Array.isArray(scope) ? good.mint({ scope: undefined, scp: scope }) : good.mint({ scope })),
+  expect,
+});
+
+const roleRow = (name: string, roles: readonly string[] | undefined, path: string, expect: Expected, scope = 'orders:read'): Row => ({
+  name,
+  path,
+  headers: bearer(),
+  token: ({ good }) => good.mint({ scope, roles }),
+  expect,
+});
+const claimRow = (name: string, claims: Record<string, unknown>, expect: Expected): Row => ({
+  name,
+  path: '/claims',
+  headers: bearer(),
+  token: ({ good }) => good.mint(claims),
   expect,
 });
 
@@ -159,6 +185,22 @@ export const ROWS: readonly Row[] = [
   scoped('all-of with both', 'orders:write orders:read', '/read-write', { status: 200, auth: true }),
   scoped('any-of with the second', 'orders:admin', '/any', { status: 200, auth: true }),
   scoped('any-of with neither', 'orders:read', '/any', { status: 403, error: 'insufficient_scope', scope: 'orders:write orders:admin' }),
+
+  // Roles and claims per route (issue 18): 403 insufficient_scope naming the roles or the claim, no scope attribute
+  roleRow('every required role', ['auditor', 'orders-admin'], '/roles', { status: 200, auth: true }),
+  roleRow('one required role of two', ['orders-admin'], '/roles', { status: 403, error: 'insufficient_scope', description: 'the token lacks a required role: auditor' }),
+  roleRow('no roles claim at all', undefined, '/roles', { status: 403, error: 'insufficient_scope', description: 'the token lacks a required role: orders-admin, auditor' }),
+  roleRow('roles in another case', ['Orders-Admin', 'Auditor'], '/roles', { status: 403, error: 'insufficient_scope', description: 'the token lacks a required role: orders-admin, auditor' }),
+  roleRow('scopes are no roles', undefined, '/roles', { status: 403, error: 'insufficient_scope', description: 'the token lacks a required role: orders-admin, auditor' }, 'orders-admin auditor'),
+  roleRow('any-of roles with the second', ['support'], '/any-role', { status: 200, auth: true }),
+  roleRow('any-of roles with neither', ['auditor'], '/any-role', { status: 403, error: 'insufficient_scope', description: 'the token has none of the accepted roles: orders-admin, support' }),
+  claimRow('every claim condition holds', { tenant: 'acme', realm_access: { roles: ['approver'] }, level: 3 }, { status: 200, auth: true }),
+  claimRow('a claim with another value', { tenant: 'globex', realm_access: { roles: ['approver'] }, level: 3 }, { status: 403, error: 'insufficient_scope', description: "the token's tenant claim does not meet the requirement of this resource" }),
+  claimRow('a nested claim that does not include the value', { tenant: 'acme', realm_access: { roles: ['viewer'] }, level: 3 }, { status: 403, error: 'insufficient_scope', description: "the token's realm_access.roles claim does not meet the requirement of this resource" }),
+  claimRow('a claim that fails its predicate', { tenant: 'acme', realm_access: { roles: ['approver'] }, level: '9' }, { status: 403, error: 'insufficient_scope', description: "the token's level claim does not meet the requirement of this resource" }),
+  invalid('an expired token on a role route is 401, not 403', ({ good }) => good.mint({ roles: [...ROUTE_ROLES] }, { lifetime: -60 }), '/roles'),
+  { name: 'optional: a role route without a credential is a bare 401', optional: true, path: '/roles', expect: bare },
+  { name: 'optional: a claims route without a credential is a bare 401', optional: true, path: '/claims', expect: bare },
 
   // Unprotected routes and bodies
   { name: 'a public route without a token', path: '/public', expect: { status: 200 } },

@@ -16,7 +16,8 @@
  * the shared program, would replace). `program: "<folder>"` puts an app into that fixture's program,
  * with its compilerOptions (one type-check for both Nest apps, which share their module). And `check`:
  * `orders` (default: 401/200/403 on /orders and /admin), `mcp` (an MCP server whose resource is its own
- * /mcp URL) or `redis` (a script against a redis-server the test starts).
+ * /mcp URL), `redis` (a script against a redis-server the test starts) or `providers` (a script using presets
+ * against the installed fake issuer's provider profiles, printing what it saw).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,7 @@ interface Published {
   folder: string;
   manifest: Manifest;
 }
-type Check = 'orders' | 'mcp' | 'redis';
+type Check = 'orders' | 'mcp' | 'redis' | 'providers';
 interface FixtureFile {
   /** The folder under packages/ whose package the app uses; default the fixture's own folder. */
   package?: string;
@@ -441,4 +442,16 @@ describe.runIf(fixtures.some((f) => f.check === 'redis') && (redisServerOnPath |
     expect(JSON.parse(result.stdout)).toEqual({ first: true, second: false });
     expect(result.code).toBe(0);
   }, 30_000);
+});
+
+describe.runIf(fixtures.some((f) => f.check === 'providers'))('the providers app against the installed fake issuer profiles', () => {
+  it('cognito: the access token passes with its client id, scopes and groups, the ID token is a 401; entra: a tenant not allowed is a 401', async () => {
+    const result = await run(process.execPath, [join('dist', 'providers', 'app.js')], project, 30_000);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      cognito: { clientId: expect.any(String) as unknown, scopes: ['orders-api/read', 'orders-api/write'], roles: ['orders-admin'], idToken: 401 },
+      entra: { clientId: expect.any(String) as unknown, roles: ['Orders.Read.All'], foreign: 401 },
+    });
+    expect(result.code).toBe(0);
+  }, 40_000);
 });

@@ -3,7 +3,6 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   CredentialsRequiredError,
-  InsufficientScopeError,
   ServiceUnavailableError,
   KeysUnavailableError,
   IntrospectionUnavailableError,
@@ -12,6 +11,7 @@ export {
   ReplayStoreUnavailableError,
   isAuthError,
 } from './errors/errors.js';
+export { InsufficientScopeError } from './errors/insufficient-scope.js';
 export type { AuthErrorCode, RejectReason, ErrorBody } from './errors/errors.js';
 export { formatChallenge, formatChallenges, quoteString } from './errors/challenge.js';
 export type { ChallengeParams, ChallengeContext, TokenScheme } from './errors/challenge.js';
@@ -45,6 +45,11 @@ export { accessTokenHash } from './binding/dpop-proof.js';
 export { normalizeHtu } from './binding/htu.js';
 export type { ReplayStoreFailedEvent } from './binding/sender-binding.js';
 export { extractScopes, checkScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from './scopes/scopes.js';
+export type { ClaimPath } from './scopes/claim-path.js';
+export { routeRequirement, checkRouteRequirement } from './scopes/requirement.js';
+export type { RouteRequirement, ClaimRequirement, ClaimCondition } from './scopes/requirement.js';
+export { DEFAULT_CLIENT_ID_CLAIMS, DEFAULT_ROLE_CLAIMS, ISSUER_READING_OPTION_KEYS } from './routing/issuer-options.js';
+export type { AudienceClaim, RequestHeaders } from './routing/issuer-options.js';
 export {
   describeRequest,
   isVerifier,

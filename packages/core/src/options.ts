@@ -6,7 +6,10 @@ import type { KeyObject } from 'node:crypto';
 import { createSecretKey } from 'node:crypto';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isSupportedAlgorithm } from './jwt/algorithms.js';
 import { normalizeMediaType } from './jwt/claims.js';
-import { DEFAULT_SCOPE_CLAIMS } from './scopes/scopes.js';
+import type { ClaimPath } from './scopes/claim-path.js';
+import { compileClaimPaths } from './scopes/grants.js';
+import { ISSUER_READING_OPTION_KEYS, checkIssuerString, resolveIssuerReading, type AudienceClaim, type IssuerReading, type IssuerReadingOptions } from './routing/issuer-options.js';
+import { isIssuerTemplate } from './routing/issuer-template.js';
 import type { TokenCacheOptions } from './cache/token-cache.js';
 import { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection/options.js';
@@ -17,9 +20,24 @@ import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } fro
 import type { AccessToken, Algorithm, JwtClaims, JwtHeader } from './types.js';
 import type { KeySource } from './keys/key-source.js';
 
-/** One trusted issuer. */
-export interface IssuerConfig {
-  /** The issuer identifier; the token's `iss` must equal it exactly (RFC 9068 §4). */
+/**
+ * One trusted issuer, and how to read its tokens.
+ *
+ * @example
+ * ```ts
+ * const keycloak: IssuerConfig = { issuer: 'https://sso.example.com/realms/shop', audience: 'orders-api', roleClaims: ['realm_access.roles'] };
+ * const cognito: IssuerConfig = {
+ *   issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+ *   audienceClaim: { claim: 'client_id', values: ['4d5e6f'] }, requiredClaimValues: { token_use: 'access' },
+ * };
+ * ```
+ */
+export interface IssuerConfig extends IssuerReadingOptions {
+  /**
+   * The issuer identifier; the token's `iss` must equal it exactly (RFC 9068 §4). A string that is not
+   * a URL (`accounts.google.com`, a project id) is accepted with `jwksUri` or `keySource` (discovery
+   * needs a URL). A template holding `{tenantid}` matches the issuer of each allowed tenant (see `tenants`).
+   */
   issuer: string;
   /** The JWKS URI; without it, RFC 8414 then OpenID Connect discovery from `issuer`. */
   jwksUri?: string | undefined;
@@ -56,8 +74,9 @@ export type ValidateFunction<C extends object = JwtClaims> = (
   header: JwtHeader,
 ) => boolean | void | Promise<boolean | void>;
 
-/** An issuer configuration that names its own audience. */
-export type IssuerConfigWithAudience = IssuerConfig & { audience: string | readonly string[] };
+/** An issuer configuration that names its own audience, or an audience stand-in (`audienceClaim`). */
+export type IssuerConfigWithAudience = IssuerConfig &
+  ({ audience: string | readonly string[] } | { audienceClaim: AudienceClaim });
 
 /**
  * Options of {@link createVerifier}. `audience` is required (RFC 9068 §4: a resource server checks
@@ -115,8 +134,11 @@ export interface VerifierCommonOptions<C extends object = JwtClaims> {
   tokenType?: string | undefined;
   /** Claims that must be present. */
   requiredClaims?: readonly string[] | undefined;
-  /** Claims scopes are read from, besides `scope` and `scp` (e.g. `['permissions']`). */
-  scopeClaims?: readonly string[] | undefined;
+  /**
+   * Claims scopes are read from, besides `scope` and `scp` (e.g. `['permissions']`): claim paths (see
+   * {@link ClaimPath}); the default of every issuer without its own `scopeClaims`.
+   */
+  scopeClaims?: readonly ClaimPath[] | undefined;
   /** A custom check; see {@link ValidateFunction}. */
   validate?: ValidateFunction<C> | undefined;
   /** The `realm` of every challenge. */
@@ -174,6 +196,8 @@ export interface ResolvedIssuer {
   readonly keySource: KeySource | undefined;
   readonly introspection: ResolvedIntrospection | undefined;
   readonly introspect: 'always' | 'all' | undefined;
+  /** Where grants, the client id and the audience stand-in are read; the template; request headers. */
+  readonly reading: IssuerReading;
 }
 
 export interface ResolvedOptions<C extends object> {
@@ -182,7 +206,6 @@ export interface ResolvedOptions<C extends object> {
   readonly maxTokenAge: number | undefined;
   readonly tokenType: string | undefined;
   readonly requiredClaims: readonly string[];
-  readonly scopeClaims: readonly string[];
   readonly validate: ValidateFunction<C> | undefined;
   readonly realm: string | undefined;
   readonly maxTokenLength: number;
@@ -205,7 +228,9 @@ export const VERIFIER_OPTION_KEYS = [
 ] as const;
 
 /** Every key an entry of the `issuer` list may hold. */
-export const ISSUER_OPTION_KEYS = ['issuer', 'jwksUri', 'audience', 'algorithms', 'secret', 'keySource', 'introspection', 'introspect'] as const;
+export const ISSUER_OPTION_KEYS = [
+  'issuer', 'jwksUri', 'audience', 'algorithms', 'secret', 'keySource', 'introspection', 'introspect', ...ISSUER_READING_OPTION_KEYS,
+] as const;
 
 function fail(option: string, message: string): never {
   throw new TypeError(`Portcullis: option "${option}" ${message}`);
@@ -271,14 +296,21 @@ function resourceAudience(options: VerifierOptions<object>): string | undefined 
 function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierOptions<object>): ResolvedIssuer {
   if (typeof config !== 'object' || config === null) fail(prefix.slice(0, -1) || 'issuer', 'must be a string or an issuer configuration');
   if (prefix !== '') rejectUnknownKeys(config, ISSUER_OPTION_KEYS, prefix.slice(0, -1));
-  const issuer = httpUrl(config.issuer, prefix === '' ? 'issuer' : `${prefix}issuer`);
+  const issuerOption = prefix === '' ? 'issuer' : `${prefix}issuer`;
   const jwksUri = config.jwksUri === undefined ? undefined : httpUrl(config.jwksUri, `${prefix}jwksUri`);
+  // Not a URL (Google's accounts.google.com, Descope's project id) or a template: matched exactly (or
+  // through the template) and never discovered, so the keys must come from jwksUri or keySource.
+  const ownKeys = jwksUri !== undefined || config.keySource !== undefined;
+  const issuer = ownKeys || isIssuerTemplate(String(config.issuer)) ? checkIssuerString(config.issuer, issuerOption, ownKeys) : httpUrl(config.issuer, issuerOption);
+  const reading = resolveIssuerReading(config, prefix, defaults.scopeClaims);
   // With resource metadata and no audience, tokens are bound to the resource identifier (RFC 8707, MCP).
-  const audienceValue = config.audience ?? defaults.audience ?? resourceAudience(defaults);
+  // An audience stand-in replaces the aud check; neither is never "no audience check".
+  const audienceValue = config.audience ?? (reading.audienceClaim !== undefined ? [] : (defaults.audience ?? resourceAudience(defaults)));
   if (audienceValue === undefined) {
-    fail('audience', 'is required (RFC 9068 §4: a resource server checks aud), or give resourceMetadata.resource');
+    fail('audience', 'is required (RFC 9068 §4: a resource server checks aud), or give resourceMetadata.resource, or an issuer\'s audienceClaim');
   }
-  const audiences = stringList(audienceValue, config.audience !== undefined ? `${prefix}audience` : 'audience');
+  const standIn = reading.audienceClaim !== undefined && config.audience === undefined;
+  const audiences = standIn ? Object.freeze([]) : stringList(audienceValue, config.audience !== undefined ? `${prefix}audience` : 'audience');
   const secret = toSecret(config.secret, `${prefix}secret`);
   const algorithms = algorithmList(config.algorithms ?? defaults.algorithms, config.algorithms !== undefined ? `${prefix}algorithms` : 'algorithms', secret);
   const needsKeys = [...algorithms].some((alg) => !alg.startsWith('HS'));
@@ -297,14 +329,21 @@ function resolveIssuer(config: IssuerConfig, prefix: string, defaults: VerifierO
     if (introspect !== 'always' && introspect !== 'all') fail(`${prefix}introspect`, "must be 'always', 'all' (or left out)");
     if (introspection === undefined) fail(`${prefix}introspect`, 'needs an "introspection" configuration on the same issuer');
   }
-  return { issuer, jwksUri, audiences, algorithms, secret, needsKeys, keySource, introspection, introspect };
+  if (introspect !== undefined && reading.template !== undefined) fail(`${prefix}introspect`, 'cannot be used with an issuer template');
+  return { issuer, jwksUri, audiences, algorithms, secret, needsKeys, keySource, introspection, introspect, reading };
 }
 
 /** Validates and completes the options. Throws a `TypeError` naming the first wrong option. */
 export function resolveOptions<C extends object>(options: VerifierOptions<C>): ResolvedOptions<C> {
   if (typeof options !== 'object' || options === null) throw new TypeError('Portcullis: options must be an object');
+  const perIssuer = ISSUER_READING_OPTION_KEYS.find((key) => key !== 'scopeClaims' && Object.hasOwn(options, key));
+  if (perIssuer !== undefined) fail(perIssuer, `goes inside the issuer configuration: issuer: { issuer, audience, ${perIssuer} }`);
   rejectUnknownKeys(options, VERIFIER_OPTION_KEYS, '');
-  const base = options as VerifierOptions<object>;
+  // `scopeClaims: 'permissions'` was accepted as a single name: still is.
+  const scopeClaims: unknown = options.scopeClaims;
+  if (scopeClaims !== undefined && typeof scopeClaims !== 'string' && !Array.isArray(scopeClaims)) fail('scopeClaims', 'must be a list of claim paths');
+  const base = { ...options, scopeClaims: typeof scopeClaims === 'string' ? [scopeClaims] : scopeClaims } as VerifierOptions<object>;
+  if (Array.isArray(base.scopeClaims)) compileClaimPaths(base.scopeClaims, 'scopeClaims');
   let issuers: ResolvedIssuer[];
   if (typeof options.issuer === 'string') {
     issuers = [resolveIssuer({ issuer: options.issuer, jwksUri: options.jwksUri, secret: options.secret }, '', base)];
@@ -338,7 +377,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   const maxTokenLength = nonNegative(options.maxTokenLength, 'maxTokenLength', 8192)!;
   if (maxTokenLength < 16) fail('maxTokenLength', 'must be at least 16');
   const requiredClaims = options.requiredClaims === undefined ? [] : stringList(options.requiredClaims, 'requiredClaims');
-  const extraScopeClaims = options.scopeClaims === undefined ? [] : stringList(options.scopeClaims, 'scopeClaims');
   if (options.jwks !== undefined && (typeof options.jwks !== 'object' || options.jwks === null || Array.isArray(options.jwks))) fail('jwks', 'must be an object');
   const tokenCache = options.tokenCache === undefined ? {} : options.tokenCache;
   if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null || Array.isArray(tokenCache))) fail('tokenCache', 'must be false or an object');
@@ -356,7 +394,8 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     options.resourceMetadata === undefined
       ? undefined
       : new ResourceMetadata(options.resourceMetadata, {
-          authorizationServers: issuers.map((entry) => entry.issuer),
+          // RFC 9728 §2: issuer identifiers, which are URLs; a template names no one server.
+          authorizationServers: issuers.filter((entry) => entry.reading.template === undefined && /^https?:\/\//.test(entry.issuer)).map((entry) => entry.issuer),
           bearerMethodsSupported: bearerMethods,
         });
 
@@ -366,7 +405,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     maxTokenAge: nonNegative(options.maxTokenAge, 'maxTokenAge', undefined),
     tokenType,
     requiredClaims,
-    scopeClaims: Object.freeze([...new Set([...DEFAULT_SCOPE_CLAIMS, ...extraScopeClaims])]),
     validate: options.validate,
     realm: options.realm,
     maxTokenLength,

@@ -81,8 +81,17 @@ export interface AccessToken<C extends object = JwtClaims> {
   claims: C & StandardClaims;
   /** Granted scopes, from `scope`, `scp` and any configured claim; unique, in order of appearance. */
   scopes: readonly string[];
+  /**
+   * Granted roles, from the issuer's `roleClaims` (default `roles`, RFC 9068 §2.2.3.1); unique, in order
+   * of appearance. Required per route like scopes (`requireRoles`, `config.auth.roles`, `@Roles`).
+   */
+  roles: readonly string[];
   subject: string | undefined;
+  /** The client the token was issued to: the first of the issuer's `clientIdClaims` (default `client_id`, `azp`, `cid`, `appid`). */
   clientId: string | undefined;
+  /** The tenant (`tid`) of a token accepted through an issuer template such as Entra's `{tenantid}`; else undefined. */
+  tenant: string | undefined;
+  /** The token's issuer: the configured one, or for an issuer template the tenant's own (the token's `iss`). */
   issuer: string;
   /** The `aud` claim as a list. */
   audience: readonly string[];

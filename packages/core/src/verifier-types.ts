@@ -1,7 +1,8 @@
 /** The public face of a verifier: the {@link Verifier} interface the adapters program against. */
 import type { ResourceMetadata } from './metadata/resource-metadata.js';
 import type { VerifierEvents, VerifierStats } from './observability/events.js';
-import type { AccessToken, JwtClaims, RequestDescriptor, ScopeRequirement } from './types.js';
+import type { RouteRequirement } from './scopes/requirement.js';
+import type { AccessToken, JwtClaims, RequestDescriptor } from './types.js';
 
 /**
  * Verifies bearer access tokens. Create one per API with {@link createVerifier} and share it: it
@@ -19,10 +20,11 @@ export interface Verifier<C extends object = JwtClaims> {
    */
   authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined>;
   /**
-   * Throws `InsufficientScopeError` (403) unless the token satisfies the requirement, or
-   * `CredentialsRequiredError` (401) when there is no token (a scoped route in optional mode).
+   * Throws `InsufficientScopeError` (403) unless the token satisfies the requirement (scopes, and the
+   * roles and claims of a {@link RouteRequirement}), or `CredentialsRequiredError` (401) when there is
+   * no token (a route with a requirement in optional mode).
    */
-  checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void;
+  checkScopes(token: AccessToken<C> | undefined | null, requirement: RouteRequirement): void;
   /**
    * For adapters: the headers to add to the successful answer of a request this verifier accepted,
    * or undefined when there are none (the usual case). With `dpop.nonce`, a request with a DPoP-bound

@@ -26,9 +26,9 @@ import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './op
 import { credentialScheme, requestCredential, type Credential, type CredentialOptions } from './request/credential.js';
 import { createIssuers, type IssuerRuntime, type Issuers } from './routing/issuers.js';
 import { introspectsJwts, issuerOf, parseOrOpaque, unknownIssuer } from './routing/route.js';
-import { checkScopes } from './scopes/scopes.js';
+import { checkRouteRequirement, type RouteRequirement } from './scopes/requirement.js';
 import { runValidate } from './scopes/validate.js';
-import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor, ScopeRequirement } from './types.js';
+import type { AccessToken, JwtClaims, JwtHeader, RequestDescriptor } from './types.js';
 import type { Verifier } from './verifier-types.js';
 
 type Verdict<C extends object> = AccessToken<C> | Promise<AccessToken<C>>;
@@ -50,7 +50,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     this.resourceMetadata = options.resourceMetadata;
     const { allowQueryToken, allowFormBodyToken, realm } = options;
     this.#credentialOptions = { allowQueryToken, allowFormBodyToken, realm, dpop: options.dpop.mode };
-    const recorder = (this.#recorder = new Recorder(this, realm, challengeContexts(options.dpop, options.resourceMetadata?.url), options.telemetry, () => this.#tokenCache?.hits ?? 0));
+    const recorder = (this.#recorder = new Recorder(this, realm, challengeContexts(options.dpop, options.resourceMetadata?.url), options.issuers.map((entry) => entry.issuer), options.telemetry, () => this.#tokenCache?.hits ?? 0));
     this.#binding = new SenderBinding(options.dpop, options.mtls, realm, (event) => recorder.replayStoreFailed(event));
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
     this.#issuers = createIssuers(options as ResolvedOptions<object>, this, recorder);
@@ -85,10 +85,10 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     return dpopResponseHeaders(this.#options.dpop, token);
   }
 
-  checkScopes(token: AccessToken<C> | undefined | null, requirement: ScopeRequirement): void {
+  checkScopes(token: AccessToken<C> | undefined | null, requirement: RouteRequirement): void {
     try {
       if (token === undefined || token === null) throw new CredentialsRequiredError(this.realm);
-      checkScopes(token.scopes, requirement, this.realm);
+      checkRouteRequirement(token, requirement, this.realm);
     } catch (error) {
       // A DPoP-bound token can only have come in the DPoP scheme; the 403 answers in it.
       const scheme: TokenScheme | undefined = token == null ? undefined : token.cnf?.jkt !== undefined ? 'DPoP' : 'Bearer';
@@ -108,7 +108,8 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
       const cached = this.#tokenCache?.get(token);
       if (cached !== undefined) {
         issuer = cached.auth.issuer;
-        const runtime = this.#issuers.byName.get(issuer)!;
+        // A template's token carries its tenant's issuer: the directory finds the template.
+        const runtime = this.#issuers.directory.owner(issuer)!;
         if (stillValid(cached, this.#options.clockTolerance, this.#options.maxTokenAge, runtime.keys)) {
           const auth = cached.auth as AccessToken<C>;
           if (runtime.introspect === 'always' || this.#options.validate !== undefined) {
@@ -124,12 +125,11 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
         issuer = opaque.issuer;
         return this.#recorded(this.#introspected(token, opaque, undefined, credential, request), issuer, scheme);
       }
-      const runtime = issuerOf(jws, this.#issuers);
-      if (runtime === undefined) {
-        tokenIssuer = jws.claims.iss;
-        throw unknownIssuer(realm);
-      }
+      tokenIssuer = jws.claims.iss;
+      const runtime = issuerOf(jws, this.#issuers, realm);
+      if (runtime === undefined) throw unknownIssuer(realm);
       issuer = runtime.issuer;
+      tokenIssuer = undefined;
       if (introspectsJwts(runtime)) return this.#recorded(this.#introspected(token, runtime, jws.header, credential, request), issuer, scheme);
       const alg = jws.header.alg;
       const spec = checkHeader(jws.header, runtime.algorithms, this.#options.tokenType, realm);
@@ -187,12 +187,12 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     const nowMs = Date.now();
     checkClaims(jws.claims, runtime.claimRules, Math.floor(nowMs / 1000), this.realm);
     const validate = this.#options.validate;
-    if (validate === undefined && runtime.introspect !== 'always') return this.#finish(admitJwt<C>(this.#tokenCache, token, jws, runtime.issuer, key, nowMs, this.#options, this.realm), credential, request);
+    if (validate === undefined && runtime.introspect !== 'always') return this.#finish(admitJwt<C>(this.#tokenCache, token, jws, runtime, key, nowMs, this.#options, this.realm), credential, request);
     const owned = ownedJws(jws);
     return (async () => {
       const served = runtime.introspect === 'always' ? await runtime.introspector!.introspect(token) : undefined;
       if (validate !== undefined) await runValidate(validate, owned.claims, owned.header, this.realm);
-      const auth = admitJwt<C>(this.#tokenCache, token, owned, runtime.issuer, key, nowMs, this.#options, this.realm);
+      const auth = admitJwt<C>(this.#tokenCache, token, owned, runtime, key, nowMs, this.#options, this.realm);
       return this.#finish(served === undefined ? auth : withServerBinding(auth, served, this.realm), credential, request);
     })();
   }
@@ -215,7 +215,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     const claims = deepFreeze(await runtime.introspector!.introspect(token));
     const validate = this.#options.validate;
     if (validate !== undefined) await runValidate(validate, claims, header ?? OPAQUE_HEADER, this.realm);
-    const auth = introspectedAccessToken<C>(token, claims, runtime.issuer, header, runtime.introspection!.cacheTtlMs, this.#options.scopeClaims);
+    const auth = introspectedAccessToken<C>(token, claims, runtime.issuer, header, runtime.introspection!.cacheTtlMs, runtime.reading);
     return this.#finish(auth, credential, request);
   }
 

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { formatChallenge, quoteString } from '../src/errors/challenge.js';
 import {
   CredentialsRequiredError,
-  InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
   KeysUnavailableError,
 } from '../src/errors/errors.js';
+import { InsufficientScopeError } from '../src/errors/insufficient-scope.js';
 
 describe('RFC 6750 §3 challenges', () => {
   it('happy flow: a bare Bearer challenge when no credential was sent, with realm when configured', () => {

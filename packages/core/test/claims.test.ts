@@ -65,7 +65,11 @@ describe('claim rules', () => {
   it('error flow: string claims with other types, a malformed scp', () => {
     expect(reasonOf({ ...good, sub: 1 })).toBe('invalid_claim');
     expect(reasonOf({ ...good, client_id: {} })).toBe('invalid_claim');
-    expect(reasonOf({ ...good, scope: ['a'] as unknown })).toBe('invalid_claim');
+    // A JSON array of strings (Duende, PingFederate) is the list it means, except in strict RFC 9068 mode.
+    expect(reasonOf({ ...good, scope: ['a'] as unknown })).toBe('accepted');
+    expect(reasonOf({ ...good, scope: ['a'] as unknown }, { tokenType: 'at+jwt' })).toBe('invalid_claim');
+    expect(reasonOf({ ...good, scope: ['a', 1] as unknown })).toBe('invalid_claim');
+    expect(reasonOf({ ...good, scope: { a: true } })).toBe('invalid_claim');
     expect(reasonOf({ ...good, scp: [1] as unknown })).toBe('invalid_claim');
     expect(reasonOf({ ...good, iss: 1 })).toBe('invalid_issuer');
   });

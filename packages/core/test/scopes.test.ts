@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InsufficientScopeError } from '../src/errors/errors.js';
+import { InsufficientScopeError } from '../src/errors/insufficient-scope.js';
 import { DEFAULT_SCOPE_CLAIMS, checkScopes, extractScopes, hasAllScopes, hasAnyScope, normalizeScopeList } from '../src/scopes/scopes.js';
 
 describe('scopes', () => {

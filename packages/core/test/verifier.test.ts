@@ -202,9 +202,16 @@ describe('token_rejected for an unknown issuer', () => {
     const slashed = `${issuer.url}/`;
     const localhost = issuer.url.replace('127.0.0.1', 'localhost');
     for (const iss of [slashed, localhost]) await refusal(verifier.verify(issuer.mint({ iss })));
+    const configuredIssuers = [issuer.url];
     expect(events).toEqual([
-      { code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: slashed },
-      { code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: localhost },
+      {
+        code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: slashed, configuredIssuers,
+        issuerDiagnosis: `the token names issuer "${slashed}" but "${issuer.url}" is configured: they differ only by a trailing slash`,
+      },
+      {
+        code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: localhost, configuredIssuers,
+        issuerDiagnosis: `the token names issuer "${localhost}" but "${issuer.url}" is configured: they differ only by the loopback host name (127.0.0.1 vs localhost)`,
+      },
     ]);
   });
 
@@ -217,7 +224,8 @@ describe('token_rejected for an unknown issuer', () => {
     expect(events[0]!.tokenIssuer).toHaveLength(MAX_REPORTED_ISSUER_LENGTH);
     expect(events[0]!.tokenIssuer!.endsWith('…')).toBe(true);
     expect(events[0]!.tokenIssuer!.startsWith('https://aaaa')).toBe(true);
-    expect(events[1]).toEqual({ code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: undefined });
+    expect(events[0]!.issuerDiagnosis).toBeUndefined();
+    expect(events[1]).toEqual({ code: 'invalid_token', reason: 'invalid_issuer', status: 401, issuer: undefined, tokenIssuer: undefined, configuredIssuers: [issuer.url] });
   });
 
   it('happy flow: other rejections carry no tokenIssuer', async () => {

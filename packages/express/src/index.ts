@@ -1,6 +1,6 @@
 export { requireAuth } from './require-auth.js';
 export type { AuthMiddleware, RequireAuthOptions } from './require-auth.js';
-export { requireScopes, requireAnyScope } from './require-scopes.js';
+export { requireScopes, requireAnyScope, requireRoles, requireAnyRole, requireClaims } from './require-scopes.js';
 export type { Middleware } from './auth-state.js';
 export { resourceMetadataHandler } from './resource-metadata.js';
 // Re-exported so that an app needs only this package to share a verifier and catch its errors
@@ -20,4 +20,4 @@ export {
   isAuthError,
   createResourceMetadata,
 } from '@portcullis/core';
-export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions } from '@portcullis/core';
+export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions, ClaimRequirement } from '@portcullis/core';

@@ -1,14 +1,15 @@
 /**
- * `requireScopes` and `requireAnyScope`: per-route scope guards that run after `requireAuth`.
+ * `requireScopes`, `requireAnyScope`, `requireRoles`, `requireAnyRole` and `requireClaims`: per-route
+ * guards that run after `requireAuth`; the rules are core's (`checkScopes` with a `RouteRequirement`).
  */
 import type { NextFunction, Request, Response } from 'express';
-import { scopeRequirement, type ScopeRequirement } from '@portcullis/core';
+import { routeRequirement, scopeRequirement, type ClaimRequirement, type RouteRequirement } from '@portcullis/core';
 import { getAuthState, refuse, type Middleware } from './auth-state.js';
 
 const NOT_AUTHENTICATED =
-  'Portcullis: a scope guard (requireScopes/requireAnyScope) ran before requireAuth(); mount requireAuth() first';
+  'Portcullis: a route guard (requireScopes/requireAnyScope/requireRoles/requireAnyRole/requireClaims) ran before requireAuth(); mount requireAuth() first';
 
-function scopeGuard(requirement: ScopeRequirement): Middleware {
+function scopeGuard(requirement: RouteRequirement): Middleware {
   const guard = function portcullisRequireScopes(req: Request, res: Response, next: NextFunction): void {
     const state = getAuthState(req);
     if (state === undefined) {
@@ -28,7 +29,7 @@ function scopeGuard(requirement: ScopeRequirement): Middleware {
   return guard as Middleware;
 }
 
-function checkedRequirement(scopes: readonly string[], anyOf: boolean, name: string): ScopeRequirement {
+function checkedRequirement(scopes: readonly string[], anyOf: boolean, name: string): RouteRequirement {
   if (scopes.length === 0) throw new TypeError(`Portcullis: ${name}() needs at least one scope`);
   return scopeRequirement(anyOf ? { anyOf: scopes } : { allOf: scopes }, name)!;
 }
@@ -62,4 +63,54 @@ export function requireScopes(...scopes: string[]): Middleware {
  */
 export function requireAnyScope(...scopes: string[]): Middleware {
   return scopeGuard(checkedRequirement(scopes, true, 'requireAnyScope'));
+}
+
+function roleRequirement(roles: readonly string[], anyOf: boolean, name: string): RouteRequirement {
+  if (roles.length === 0) throw new TypeError(`Portcullis: ${name}() needs at least one role`);
+  return routeRequirement({ roles: anyOf ? { anyOf: roles } : { allOf: roles } }, name)!;
+}
+
+/**
+ * Route middleware that requires every one of `roles` on the token `requireAuth` verified (read from
+ * the issuer's `roleClaims`, default `roles`); otherwise 403 with `WWW-Authenticate: Bearer
+ * error="insufficient_scope", error_description="…"` naming the missing roles. Without `req.auth` it
+ * answers 401. An empty list or an empty role name is a `TypeError` when the route is declared.
+ *
+ * @example
+ * ```ts
+ * app.delete('/orders/:id', requireAuth(verifier), requireRoles('orders-admin'), deleteOrder);
+ * ```
+ */
+export function requireRoles(...roles: string[]): Middleware {
+  return scopeGuard(roleRequirement(roles, false, 'requireRoles'));
+}
+
+/**
+ * Route middleware that requires at least one of `roles` on the token; otherwise 403 naming them.
+ * Checked when the route is declared, like {@link requireRoles}.
+ *
+ * @example
+ * ```ts
+ * app.get('/reports', requireAuth(verifier), requireAnyRole('auditor', 'admin'), showReports);
+ * ```
+ */
+export function requireAnyRole(...roles: string[]): Middleware {
+  return scopeGuard(roleRequirement(roles, true, 'requireAnyRole'));
+}
+
+/**
+ * Route middleware that requires claims of the token: each key a claim path, each value an exact
+ * value, `{ includes: v }`, or a predicate; or one predicate over all the claims (see
+ * `ClaimRequirement`). A failure is a 403 whose description names the claim, never its value.
+ * Checked when the route is declared: a wrong condition is a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * app.get('/acme/orders', requireAuth(verifier), requireClaims({ tenant: 'acme', amr: { includes: 'mfa' } }), listOrders);
+ * ```
+ */
+export function requireClaims(claims: ClaimRequirement): Middleware {
+  const requirement = routeRequirement({ claims }, 'requireClaims');
+  if (requirement === undefined) throw new TypeError('Portcullis: requireClaims() needs a claim requirement');
+  return scopeGuard(requirement);
 }

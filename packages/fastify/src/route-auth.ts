@@ -2,19 +2,19 @@
  * A route's `config.auth`, checked and compiled once when the route is added, so that the request
  * hook only reads the result.
  */
-import { rejectUnknownKeys, scopeRequirement, type ScopeRequirement } from '@portcullis/core';
+import { rejectUnknownKeys, routeRequirement, scopeRequirement, type ClaimRequirement, type RouteRequirement } from '@portcullis/core';
 
 /** What the hook does on a route. */
 export interface RouteAuth {
   /** `config.auth === false`: no check at all. */
   readonly isPublic: boolean;
-  /** Scopes to check after authentication; undefined when a valid token is enough. */
-  readonly requirement: ScopeRequirement | undefined;
+  /** Scopes, roles and claims to check after authentication; undefined when a valid token is enough. */
+  readonly requirement: RouteRequirement | undefined;
 }
 
 const PUBLIC_ROUTE: RouteAuth = Object.freeze({ isPublic: true, requirement: undefined });
 const AUTHENTICATED_ROUTE: RouteAuth = Object.freeze({ isPublic: false, requirement: undefined });
-const ROUTE_AUTH_KEYS = ['scopes', 'anyScope'] as const;
+const ROUTE_AUTH_KEYS = ['scopes', 'anyScope', 'roles', 'anyRole', 'claims'] as const;
 
 /** Where the compiled {@link RouteAuth} lives in a route's config (a symbol: invisible to the app). */
 export const kRouteAuth: unique symbol = Symbol('@portcullis/fastify route auth');
@@ -22,10 +22,10 @@ export const kRouteAuth: unique symbol = Symbol('@portcullis/fastify route auth'
 /** Routes added before the plugin loaded, compiled on their first request instead. */
 const lateRoutes = new WeakMap<object, RouteAuth>();
 
-function scopeList(value: unknown, option: string): readonly string[] | undefined {
+function nameList(value: unknown, option: string, what: string): readonly string[] | undefined {
   if (value === undefined) return undefined;
   // Checked here: a string would otherwise be read as a list of one-character scopes.
-  if (!Array.isArray(value)) throw new TypeError(`${option}: must be an array of scope strings`);
+  if (!Array.isArray(value)) throw new TypeError(`${option}: must be an array of ${what} strings`);
   return value as readonly string[];
 }
 
@@ -38,18 +38,35 @@ export function compileRouteAuth(auth: unknown, route: string): RouteAuth {
   if (auth === false) return PUBLIC_ROUTE;
   const option = `Portcullis: route ${route} config.auth`;
   if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
-    throw new TypeError(`${option}: must be false or an object { scopes?, anyScope? }`);
+    throw new TypeError(`${option}: must be false or an object { scopes?, anyScope?, roles?, anyRole?, claims? }`);
   }
   try {
     rejectUnknownKeys(auth, ROUTE_AUTH_KEYS, 'config.auth');
   } catch (error) {
     throw new TypeError(`${option}: ${(error as Error).message.replace('Portcullis: ', '')}`);
   }
-  const { scopes, anyScope } = auth as Record<string, unknown>;
-  const requirement = scopeRequirement(
-    { allOf: scopeList(scopes, `${option}.scopes`), anyOf: scopeList(anyScope, `${option}.anyScope`) },
+  const { scopes, anyScope, roles, anyRole, claims } = auth as Record<string, unknown>;
+  // Scopes first, with the messages they always had (`config.auth.scopes: "a b" is not a valid scope token`).
+  const scoped = scopeRequirement(
+    { allOf: nameList(scopes, `${option}.scopes`, 'scope'), anyOf: nameList(anyScope, `${option}.anyScope`, 'scope') },
     option,
   );
+  const rolesAll = nameList(roles, `${option}.roles`, 'role');
+  const rolesAny = nameList(anyRole, `${option}.anyRole`, 'role');
+  if (rolesAny !== undefined && rolesAny.length === 0) throw new TypeError(`${option}.anyRole: needs at least one role`);
+  let requirement: RouteRequirement | undefined;
+  try {
+    requirement = routeRequirement(
+      {
+        ...scoped,
+        roles: rolesAll === undefined && rolesAny === undefined ? undefined : { allOf: rolesAll, anyOf: rolesAny },
+        claims: claims as ClaimRequirement | undefined,
+      },
+      'config.auth',
+    );
+  } catch (error) {
+    throw new TypeError(`${option}: ${(error as Error).message.replace('Portcullis: ', '')}`);
+  }
   return requirement === undefined ? AUTHENTICATED_ROUTE : Object.freeze({ isPublic: false, requirement });
 }
 

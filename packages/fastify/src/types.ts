@@ -2,29 +2,44 @@
  * The plugin's options and the typing it adds to Fastify: `request.auth` and the `config.auth` route
  * option.
  */
-import type { AccessToken, Verifier, VerifierOptions } from '@portcullis/core';
+import type { AccessToken, ClaimRequirement, Verifier, VerifierOptions } from '@portcullis/core';
+
+/** The members of {@link RouteAuthConfig}, each optional; every one given must hold. */
+export interface RouteAuthRequirement {
+  /** Scopes the token must all have (RFC 6749 §3.3 scope tokens, matched exactly). */
+  scopes?: readonly string[];
+  /** Scopes of which the token must have at least one. */
+  anyScope?: readonly string[];
+  /** Roles the token must all have (from the issuer's `roleClaims`, default `roles`). */
+  roles?: readonly string[];
+  /** Roles of which the token must have at least one. */
+  anyRole?: readonly string[];
+  /** Claims the token must have: exact values, `{ includes: v }`, predicates, or one predicate (see `ClaimRequirement`). */
+  claims?: ClaimRequirement;
+}
 
 /**
- * What a route requires, in its `config.auth`: every scope of `scopes`, and at least one of
- * `anyScope`. `{}` only requires a valid token, like a route without `config.auth`.
+ * What a route requires, in its `config.auth`: every scope of `scopes` and at least one of
+ * `anyScope`, every role of `roles` and at least one of `anyRole`, and `claims`. `{}` only requires a
+ * valid token, like a route without `config.auth`. A missing scope is a 403 whose challenge names the
+ * scopes; a missing role or a failed claim a 403 whose description names the roles or the claim.
  *
  * @example
  * ```ts
  * app.post('/orders', { config: { auth: { scopes: ['orders:write'] } } }, createOrder);
  * app.get('/reports', { config: { auth: { anyScope: ['reports:read', 'admin'] } } }, listReports);
+ * app.delete('/orders/:id', { config: { auth: { roles: ['orders-admin'], claims: { tenant: 'acme' } } } }, deleteOrder);
  * ```
  */
 export type RouteAuthConfig =
-  | {
-      /** Scopes the token must all have (RFC 6749 §3.3 scope tokens, matched exactly). */
-      scopes: readonly string[];
-      /** Scopes of which the token must have at least one. */
-      anyScope?: readonly string[];
-    }
-  | {
-      scopes?: readonly string[];
-      anyScope: readonly string[];
-    }
+  | (RouteAuthRequirement &
+      (
+        | { scopes: readonly string[] }
+        | { anyScope: readonly string[] }
+        | { roles: readonly string[] }
+        | { anyRole: readonly string[] }
+        | { claims: ClaimRequirement }
+      ))
   /** `{}`: a valid token, like no `config.auth`. (An index signature, not `{}`, so that `true` or a number does not fit.) */
   | { readonly [name: string]: never };
 
@@ -80,7 +95,7 @@ declare module 'fastify' {
     auth?: AccessToken | undefined;
   }
   interface FastifyContextConfig {
-    /** `false`: the route is public. An object: the scopes it requires. Default: a valid token. */
+    /** `false`: the route is public. An object: the scopes, roles and claims it requires. Default: a valid token. */
     auth?: false | RouteAuthConfig;
   }
 }

@@ -1,6 +1,6 @@
 export { requireAuth } from './require-auth.js';
 export type { RequireAuthMiddleware } from './require-auth.js';
-export { requireScopes, requireAnyScope } from './require-scopes.js';
+export { requireScopes, requireAnyScope, requireRoles, requireAnyRole, requireClaims } from './require-scopes.js';
 export type { KoaAuthOptions } from './options.js';
 export type { AuthState } from './state.js';
 export { resourceMetadataHandler } from './resource-metadata.js';
@@ -21,4 +21,4 @@ export {
   isAuthError,
   createResourceMetadata,
 } from '@portcullis/core';
-export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions } from '@portcullis/core';
+export type { AccessToken, AuthErrorCode, JwtClaims, Verifier, VerifierOptions, ResourceMetadataOptions, ClaimRequirement } from '@portcullis/core';

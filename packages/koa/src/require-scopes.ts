@@ -4,14 +4,16 @@
  */
 import {
   isAuthError,
+  routeRequirement,
   scopeRequirement,
-  type ScopeRequirement,
+  type ClaimRequirement,
+  type RouteRequirement,
 } from '@portcullis/core';
 import type { Context, Middleware, Next } from 'koa';
 import { respondWithAuthError } from './respond.js';
 import { AUTH_BINDING, type StateWithBinding } from './state.js';
 
-function scopeGuard(requirement: ScopeRequirement, name: string): Middleware {
+function scopeGuard(requirement: RouteRequirement, name: string): Middleware {
   const missingAuth = `@portcullis/koa: ${name}(...) must run after requireAuth(...) on the same request`;
 
   async function portcullisScopeGuard(ctx: Context, next: Next): Promise<void> {
@@ -66,4 +68,52 @@ export function requireAnyScope(...scopes: string[]): Middleware {
   const requirement = scopeRequirement({ anyOf: scopes }, 'requireAnyScope');
   if (requirement === undefined) throw new TypeError('requireAnyScope: needs at least one scope');
   return scopeGuard(requirement, 'requireAnyScope');
+}
+
+function roleGuard(roles: readonly string[], anyOf: boolean, name: string): Middleware {
+  if (roles.length === 0) throw new TypeError(`${name}: needs at least one role`);
+  return scopeGuard(routeRequirement({ roles: anyOf ? { anyOf: roles } : { allOf: roles } }, name)!, name);
+}
+
+/**
+ * Route middleware that requires every one of `roles` on the token `requireAuth` verified (read from
+ * the issuer's `roleClaims`, default `roles`); otherwise 403 with `WWW-Authenticate: Bearer
+ * error="insufficient_scope", error_description="…"` naming the missing roles. An empty list or an
+ * empty role name is a `TypeError` when the route is declared.
+ *
+ * @example
+ * ```ts
+ * router.delete('/orders/:id', requireAuth(verifier), requireRoles('orders-admin'), deleteOrder);
+ * ```
+ */
+export function requireRoles(...roles: string[]): Middleware {
+  return roleGuard(roles, false, 'requireRoles');
+}
+
+/**
+ * Route middleware that requires at least one of `roles` on the token; otherwise 403 naming them.
+ *
+ * @example
+ * ```ts
+ * router.get('/reports', requireAuth(verifier), requireAnyRole('auditor', 'admin'), showReports);
+ * ```
+ */
+export function requireAnyRole(...roles: string[]): Middleware {
+  return roleGuard(roles, true, 'requireAnyRole');
+}
+
+/**
+ * Route middleware that requires claims of the token (see `ClaimRequirement`): a failure is a 403
+ * whose description names the claim, never its value. A wrong condition is a `TypeError` when the
+ * route is declared.
+ *
+ * @example
+ * ```ts
+ * router.get('/acme/orders', requireAuth(verifier), requireClaims({ tenant: 'acme' }), listOrders);
+ * ```
+ */
+export function requireClaims(claims: ClaimRequirement): Middleware {
+  const requirement = routeRequirement({ claims }, 'requireClaims');
+  if (requirement === undefined) throw new TypeError('requireClaims: needs a claim requirement');
+  return scopeGuard(requirement, 'requireClaims');
 }

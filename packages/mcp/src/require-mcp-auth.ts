@@ -12,11 +12,13 @@ import {
   resolveAdapterOptions,
   resolveResourceMetadata,
   resolveVerifier,
+  routeRequirement,
   scopeRequirement,
   setResponseHeaders,
   writeErrorResponse,
   writeMetadataResponse,
   type AccessToken,
+  type ClaimRequirement,
   type JwtClaims,
   type ResourceMetadata,
   type ResourceMetadataOptions,
@@ -48,12 +50,16 @@ export interface McpAuthOptions {
   scopes?: readonly string[] | undefined;
   /** Scopes of which the token must have at least one. */
   anyScope?: readonly string[] | undefined;
+  /** Roles the token must all have (from the issuer's `roleClaims`, default `roles`); a 403 names the missing ones. */
+  requiredRoles?: readonly string[] | undefined;
+  /** Claims the token must have (see `ClaimRequirement`); a 403 names the claim, never its value. */
+  claims?: ClaimRequirement | undefined;
   /** `'respond'` (default) answers refusals; `'pass'` hands the `AuthError` to `next(err)`. */
   errors?: 'respond' | 'pass' | undefined;
 }
 
 /** Every key {@link McpAuthOptions} may hold. */
-export const MCP_AUTH_OPTION_KEYS = ['scopes', 'anyScope', 'errors'] as const;
+export const MCP_AUTH_OPTION_KEYS = ['scopes', 'anyScope', 'requiredRoles', 'claims', 'errors'] as const;
 
 /**
  * The middleware returned by {@link requireMcpAuth}, with its verifier (close it on shutdown when
@@ -148,7 +154,15 @@ export function requireMcpAuth<C extends object = JwtClaims>(
   }
   if (options !== undefined) rejectUnknownKeys(options, MCP_AUTH_OPTION_KEYS, '');
   const { passErrors: pass } = resolveAdapterOptions(options?.errors === undefined ? undefined : { errors: options.errors });
-  const requirement = scopeRequirement({ allOf: options?.scopes, anyOf: options?.anyScope }, 'requireMcpAuth');
+  const scoped = scopeRequirement({ allOf: options?.scopes, anyOf: options?.anyScope }, 'requireMcpAuth');
+  const roles = options?.requiredRoles;
+  if (roles !== undefined && (!Array.isArray(roles) || roles.length === 0)) {
+    throw new TypeError('Portcullis: option "requiredRoles" must be a non-empty list of role names');
+  }
+  const requirement =
+    roles === undefined && options?.claims === undefined
+      ? scoped
+      : routeRequirement({ ...scoped, roles: roles === undefined ? undefined : { allOf: roles }, claims: options?.claims }, 'requireMcpAuth');
   if (!('resourceMetadata' in optionsOrVerifier) || optionsOrVerifier.resourceMetadata === undefined) {
     throw new TypeError(
       'Portcullis: requireMcpAuth() needs the verifier option "resourceMetadata" (MCP clients find the authorization server through RFC 9728 metadata)',

@@ -6,7 +6,7 @@
 export { PortcullisModule } from './portcullis-module.js';
 export { PortcullisGuard } from './portcullis-guard.js';
 export { PortcullisException } from './portcullis-exception.js';
-export { Public, Scopes, AnyScope } from './route-metadata.js';
+export { Public, Scopes, AnyScope, Roles, AnyRole, RequireClaims } from './route-metadata.js';
 export type { ClassOrMethodDecorator } from './route-metadata.js';
 export { Auth } from './auth-param.js';
 export { PORTCULLIS_VERIFIER } from './tokens.js';

@@ -27,7 +27,7 @@ function nodeRequestOf(request: unknown): IncomingMessage {
 /**
  * The guard that `PortcullisModule` installs for every route (or that `@UseGuards(PortcullisGuard)`
  * applies where `global: false`). On each request it verifies the bearer token (core does: the
- * credential rules, the JWT, the keys), then every `@Scopes()`/`@AnyScope()` of the controller and the
+ * credential rules, the JWT, the keys), then every `@Scopes()`/`@AnyScope()`/`@Roles()`/`@AnyRole()`/`@RequireClaims()` of the controller and the
  * handler, and makes the token the value of `@Auth()`. A `@Public()` route is let through untouched.
  *
  * A refusal (400, 401, 403, 503) is answered by the guard itself, byte for byte as

@@ -1,9 +1,10 @@
 /**
- * `@Public()`, `@Scopes()` and `@AnyScope()`: what a controller or handler requires, written as
- * metadata when the class is defined (a bad scope fails there) and read by the guard.
+ * `@Public()`, `@Scopes()`, `@AnyScope()`, `@Roles()`, `@AnyRole()` and `@RequireClaims()`: what a
+ * controller or handler requires, written as metadata when the class is defined (a bad scope, role or
+ * claim condition fails there) and read by the guard.
  */
 import 'reflect-metadata';
-import { scopeRequirement, type ScopeRequirement } from '@portcullis/core';
+import { routeRequirement, scopeRequirement, type ClaimRequirement, type RouteRequirement } from '@portcullis/core';
 
 /** Metadata key of `@Public()`. */
 export const PUBLIC_METADATA: unique symbol = Symbol('@portcullis/nestjs public');
@@ -53,20 +54,20 @@ export function Public(): ClassOrMethodDecorator {
   const decorator = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {
     const holder = holderOf(target, descriptor);
     if (Reflect.hasOwnMetadata(SCOPES_METADATA, holder)) {
-      throw new TypeError(`Portcullis: ${describeTarget(target, key)} has both @Public() and @Scopes()/@AnyScope()`);
+      throw new TypeError(`Portcullis: ${describeTarget(target, key)} has both @Public() and a requirement (@Scopes(), @AnyScope(), @Roles(), @AnyRole() or @RequireClaims())`);
     }
     Reflect.defineMetadata(PUBLIC_METADATA, true, holder);
   };
   return decorator;
 }
 
-function requirementDecorator(requirement: ScopeRequirement): ClassOrMethodDecorator {
+function requirementDecorator(requirement: RouteRequirement): ClassOrMethodDecorator {
   const decorator = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {
     const holder = holderOf(target, descriptor);
     if (Reflect.hasOwnMetadata(PUBLIC_METADATA, holder)) {
-      throw new TypeError(`Portcullis: ${describeTarget(target, key)} has both @Public() and @Scopes()/@AnyScope()`);
+      throw new TypeError(`Portcullis: ${describeTarget(target, key)} has both @Public() and a requirement (@Scopes(), @AnyScope(), @Roles(), @AnyRole() or @RequireClaims())`);
     }
-    const own = (Reflect.getOwnMetadata(SCOPES_METADATA, holder) as readonly ScopeRequirement[] | undefined) ?? [];
+    const own = (Reflect.getOwnMetadata(SCOPES_METADATA, holder) as readonly RouteRequirement[] | undefined) ?? [];
     // Decorators run bottom-up: putting each one first keeps the order they are written in.
     Reflect.defineMetadata(SCOPES_METADATA, Object.freeze([requirement, ...own]), holder);
   };
@@ -117,11 +118,63 @@ export function AnyScope(...scopes: [string, ...string[]]): ClassOrMethodDecorat
   return requirementDecorator(scopeRequirement({ anyOf: scopes }, 'Portcullis: @AnyScope()')!);
 }
 
+/**
+ * Requires every one of `roles` on the token (read from the issuer's `roleClaims`, default `roles`);
+ * otherwise 403 with `WWW-Authenticate: Bearer error="insufficient_scope", error_description="…"`
+ * naming the missing roles. Combines with the other requirement decorators like `@Scopes()`. No role,
+ * or an empty one, is a `TypeError` when the class is defined.
+ *
+ * @example
+ * ```ts
+ * @Delete(':id')
+ * @Roles('orders-admin')
+ * remove() {}
+ * ```
+ */
+export function Roles(...roles: [string, ...string[]]): ClassOrMethodDecorator {
+  if (roles.length === 0) throw new TypeError('Portcullis: @Roles() needs at least one role');
+  return requirementDecorator(routeRequirement({ roles: { allOf: roles } }, '@Roles()')!);
+}
+
+/**
+ * Requires at least one of `roles` on the token; otherwise 403 naming them. Checked when the class is
+ * defined, like {@link Roles}.
+ *
+ * @example
+ * ```ts
+ * @Get('reports')
+ * @AnyRole('auditor', 'admin')
+ * reports() {}
+ * ```
+ */
+export function AnyRole(...roles: [string, ...string[]]): ClassOrMethodDecorator {
+  if (roles.length === 0) throw new TypeError('Portcullis: @AnyRole() needs at least one role');
+  return requirementDecorator(routeRequirement({ roles: { anyOf: roles } }, '@AnyRole()')!);
+}
+
+/**
+ * Requires claims of the token: each key a claim path, each value an exact value, `{ includes: v }`
+ * or a predicate; or one predicate over all the claims (see `ClaimRequirement`). A failure is a 403
+ * whose description names the claim, never its value. Checked when the class is defined.
+ *
+ * @example
+ * ```ts
+ * @Controller('acme')
+ * @RequireClaims({ tenant: 'acme' })
+ * class AcmeController {}
+ * ```
+ */
+export function RequireClaims(claims: ClaimRequirement): ClassOrMethodDecorator {
+  const requirement = routeRequirement({ claims }, '@RequireClaims()');
+  if (requirement === undefined) throw new TypeError('Portcullis: @RequireClaims() needs a claim requirement');
+  return requirementDecorator(requirement);
+}
+
 /** What the guard does on one handler of one controller. */
 export interface RouteAuth {
   readonly isPublic: boolean;
   /** Checked in order (the controller's first); empty when a valid token is enough. */
-  readonly requirements: readonly ScopeRequirement[];
+  readonly requirements: readonly RouteRequirement[];
 }
 
 const compiled = new WeakMap<object, WeakMap<object, RouteAuth>>();
@@ -130,12 +183,12 @@ function ownOrInherited<T>(key: symbol, holder: object): T | undefined {
   return Reflect.getMetadata(key, holder) as T | undefined;
 }
 
-function ownRequirements(holder: object): readonly ScopeRequirement[] {
-  return (Reflect.getOwnMetadata(SCOPES_METADATA, holder) as readonly ScopeRequirement[] | undefined) ?? [];
+function ownRequirements(holder: object): readonly RouteRequirement[] {
+  return (Reflect.getOwnMetadata(SCOPES_METADATA, holder) as readonly RouteRequirement[] | undefined) ?? [];
 }
 
 /** A controller's requirements and its base classes', the base's first: a subclass adds, never drops. */
-function classRequirements(controller: object): readonly ScopeRequirement[] {
+function classRequirements(controller: object): readonly RouteRequirement[] {
   const chain: object[] = [];
   for (let c: object | null = controller; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) {
     chain.unshift(c);

@@ -30,7 +30,7 @@ describe('route decorators', () => {
         }
       }
       return Contradiction;
-    }).toThrow(new TypeError('Portcullis: Contradiction.read has both @Public() and @Scopes()/@AnyScope()'));
+    }).toThrow(new TypeError('Portcullis: Contradiction.read has both @Public() and a requirement (@Scopes(), @AnyScope(), @Roles(), @AnyRole() or @RequireClaims())'));
   });
 
   it('@Public() and @AnyScope() on the same class contradict each other', () => {

@@ -1,4 +1,7 @@
-export { startFakeIssuer } from './fake-issuer.js';
+export { startFakeIssuer } from './profiles/start.js';
+export { PROVIDER_PROFILES } from './profiles/dialects.js';
+export type { ProviderProfile, ProfilePresetOptions } from './profiles/dialects.js';
+export type { ProviderIssuer, ProviderIssuerOptions, ProviderIssuerStats } from './profiles/provider-issuer.js';
 export { basicAuthorization } from './client-auth.js';
 export { FAULT_MODES, HUGE_BODY_BYTES } from './fault-modes.js';
 export { MINT_ALGORITHMS, DEFAULT_CLIENT_ID } from './mint.js';

@@ -85,6 +85,8 @@ export type RejectReason =
   | 'binding_conflict'
   // after verification
   | 'insufficient_scope'
+  | 'insufficient_role'
+  | 'claim_requirement_failed'
   | 'keys_unavailable'
   | 'replay_store_unavailable';
 
@@ -228,35 +230,6 @@ export class CredentialsRequiredError extends AuthError {
   get headers(): Record<string, string> {
     // RFC 6750 §3.1: no error code here; RFC 9728 §5.1 adds resource_metadata all the same (see formatChallenges).
     return { 'WWW-Authenticate': formatChallenges({ realm: this.realm }, this.challenge), 'Cache-Control': 'no-store' };
-  }
-}
-
-/**
- * 403: the token is valid but lacks the scopes the route requires (RFC 6750 §3.1
- * `insufficient_scope`). The challenge's `scope` attribute names what is required.
- *
- * @example
- * ```ts
- * if (err instanceof InsufficientScopeError) console.warn('needs', err.requiredScopes);
- * ```
- */
-export class InsufficientScopeError extends AuthError {
-  readonly code = 'insufficient_scope' as const;
-  readonly status = 403 as const;
-  /** The scopes the route asked for (all of them, or any one of them: see `mode`). */
-  readonly requiredScopes: readonly string[];
-  readonly mode: 'all' | 'any';
-  constructor(requiredScopes: readonly string[], mode: 'all' | 'any', realm?: string) {
-    super({
-      reason: 'insufficient_scope',
-      description: mode === 'all' ? 'the token lacks a required scope' : 'the token has none of the accepted scopes',
-      realm,
-    });
-    this.requiredScopes = requiredScopes;
-    this.mode = mode;
-  }
-  get headers(): Record<string, string> {
-    return this.challengeHeaders(this.requiredScopes.join(' '));
   }
 }
 

@@ -1,5 +1,6 @@
 /** The opaque path's product: the members of an introspection answer as an {@link AccessToken}. */
-import { extractScopes } from '../scopes/scopes.js';
+import type { IssuerReading } from '../routing/issuer-options.js';
+import { firstStringClaim } from '../scopes/grants.js';
 import type { AccessToken, JwtClaims, JwtHeader } from '../types.js';
 
 /** An opaque token has no JOSE header; handlers and `validate` get this one. */
@@ -15,7 +16,7 @@ export function introspectedAccessToken<C extends object>(
   issuer: string,
   header: JwtHeader | undefined,
   cacheTtlMs: number,
-  scopeClaims: readonly string[],
+  reading: IssuerReading,
 ): AccessToken<C> {
   const aud = claims.aud;
   const exp = claims.exp ?? Math.floor(Date.now() / 1000 + cacheTtlMs / 1000);
@@ -24,9 +25,11 @@ export function introspectedAccessToken<C extends object>(
     token,
     header: header ?? OPAQUE_HEADER,
     claims: claims as unknown as AccessToken<C>['claims'],
-    scopes: extractScopes(claims, scopeClaims),
+    scopes: reading.scopes.read(claims),
+    roles: reading.roles.read(claims),
     subject: claims.sub,
-    clientId: claims.client_id,
+    clientId: firstStringClaim(claims, reading.clientIdClaims),
+    tenant: undefined,
     issuer,
     audience: Object.freeze(typeof aud === 'string' ? [aud] : (aud ?? [])),
     expiresAt: new Date(exp * 1000),

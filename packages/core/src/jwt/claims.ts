@@ -3,6 +3,8 @@
  */
 import { InvalidTokenError, type RejectReason } from '../errors/errors.js';
 import type { JwtClaims, JwtHeader } from '../types.js';
+import type { AudienceClaim } from '../routing/issuer-options.js';
+import { checkAudienceClaim, checkRequiredClaimValues } from './audience.js';
 
 export interface ClaimRules {
   /** Accepted audiences; the token's `aud` must contain one of them. */
@@ -14,11 +16,15 @@ export interface ClaimRules {
   /** When set, the normalized `typ` the token must have (strict mode); otherwise the lenient set. */
   readonly tokenType: string | undefined;
   readonly requiredClaims: readonly string[];
+  /** Checked instead of `aud` when set (an audience stand-in, e.g. Cognito's `client_id`). */
+  readonly audienceClaim?: Readonly<AudienceClaim> | undefined;
+  /** Claims that must have exactly these values (Cognito's `token_use: 'access'`). */
+  readonly requiredClaimValues?: readonly (readonly [string, string | number | boolean])[] | undefined;
 }
 
 /** RFC 9068 §2.2: the claims an `at+jwt` must carry. */
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const;
-const STRING_CLAIMS = ['sub', 'client_id', 'jti', 'scope'] as const;
+const STRING_CLAIMS = ['sub', 'client_id', 'jti'] as const;
 const NUMERIC_DATE_CLAIMS = ['nbf', 'iat'] as const;
 
 function reject(reason: RejectReason, description: string, realm: string | undefined): never {
@@ -67,7 +73,12 @@ export function checkClaims(claims: JwtClaims, rules: ClaimRules, now: number, r
   if (typeof claims.iss !== 'string') reject('invalid_issuer', 'the token issuer is not accepted', realm);
 
   const aud: unknown = claims.aud;
-  if (typeof aud === 'string') {
+  if (rules.audienceClaim !== undefined) {
+    checkAudienceClaim(claims, rules.audienceClaim, realm);
+    if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+      reject('invalid_claim', 'the aud claim is malformed', realm);
+    }
+  } else if (typeof aud === 'string') {
     if (!rules.audiences.includes(aud)) reject('invalid_audience', 'the token audience is not accepted', realm);
   } else if (Array.isArray(aud)) {
     let found = false;
@@ -106,6 +117,12 @@ export function checkClaims(claims: JwtClaims, rules: ClaimRules, now: number, r
     const value: unknown = claims[name];
     if (value !== undefined && typeof value !== 'string') reject('invalid_claim', `the ${name} claim is malformed`, realm);
   }
+  // RFC 9068 §2.2.3: a space-delimited string. Duende and PingFederate send a JSON array of strings,
+  // read as the list it means, except in strict RFC 9068 mode.
+  const scope: unknown = claims.scope;
+  if (scope !== undefined && typeof scope !== 'string' && (rules.tokenType === 'at+jwt' || !isStringArray(scope))) {
+    reject('invalid_claim', 'the scope claim is malformed', realm);
+  }
   const scp: unknown = claims.scp;
   if (scp !== undefined && typeof scp !== 'string' && !(Array.isArray(scp) && scp.every((s) => typeof s === 'string'))) {
     reject('invalid_claim', 'the scp claim is malformed', realm);
@@ -119,4 +136,9 @@ export function checkClaims(claims: JwtClaims, rules: ClaimRules, now: number, r
   for (const name of rules.requiredClaims) {
     if (!hasClaim(claims, name)) reject('missing_claim', `the token has no ${name} claim`, realm);
   }
+  if (rules.requiredClaimValues !== undefined) checkRequiredClaimValues(claims, rules.requiredClaimValues, realm);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
 }

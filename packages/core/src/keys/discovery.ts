@@ -3,6 +3,7 @@
  * authorization-server metadata first, then OpenID Connect discovery. The metadata must name the configured issuer exactly (RFC 8414 §3.3).
  */
 import { performance } from 'node:perf_hooks';
+import { diagnoseIssuer } from '../routing/issuer-diagnosis.js';
 import { FetchError, displayUrl, fetchJson, isLoopbackHost } from '../lib/fetch-json.js';
 
 /** Why discovery failed. Stable: safe to log and count. */
@@ -113,7 +114,7 @@ async function discoverEndpoint(
   options: DiscoveryOptions,
 ): Promise<string> {
   const urls = metadataUrls(issuer);
-  const attempts: { url: string; kind: DiscoveryErrorKind; error: Error | undefined }[] = [];
+  const attempts: { url: string; kind: DiscoveryErrorKind; error: Error | undefined; note?: string | undefined }[] = [];
   const deadline = performance.now() + options.timeout;
   for (const url of urls) {
     const remaining = Math.ceil(deadline - performance.now());
@@ -138,12 +139,12 @@ async function discoverEndpoint(
     }
     const problem = checkMetadata(metadata, issuer, member, invalidKind);
     if (typeof problem === 'string') return problem;
-    attempts.push({ url, kind: problem.kind, error: undefined });
+    attempts.push({ url, kind: problem.kind, error: undefined, note: problem.note });
   }
   // A document found but unacceptable says more than a missing one.
   const kind = attempts.find((a) => a.kind !== 'fetch_failed')?.kind ?? 'fetch_failed';
   const last = attempts[attempts.length - 1];
-  const summary = attempts.map((a) => `${displayUrl(new URL(a.url))}: ${a.kind}`).join('; ');
+  const summary = attempts.map((a) => `${displayUrl(new URL(a.url))}: ${a.kind}${a.note === undefined ? '' : ` (${a.note})`}`).join('; ');
   throw new DiscoveryError(kind, `discovery failed for ${issuer} (${summary})`, attempts, last?.error);
 }
 
@@ -153,10 +154,11 @@ function checkMetadata(
   issuer: string,
   member: string,
   invalidKind: DiscoveryErrorKind,
-): string | { kind: DiscoveryErrorKind } {
+): string | { kind: DiscoveryErrorKind; note?: string | undefined } {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return { kind: 'invalid_metadata' };
   const record = metadata as Record<string, unknown>;
-  if (record['issuer'] !== issuer) return { kind: 'issuer_mismatch' };
+  // RFC 8414 §3.3: exactly. A near miss (trailing slash, scheme, localhost, case) is named in the message.
+  if (record['issuer'] !== issuer) return { kind: 'issuer_mismatch', note: diagnoseIssuer([issuer], record['issuer'], 'the metadata') };
   const uri = record[member];
   if (typeof uri !== 'string' || !isAcceptableJwksUri(uri)) return { kind: invalidKind };
   return new URL(uri).href;

@@ -19,6 +19,13 @@ export interface TokenRejectedEvent {
    * `127.0.0.1` next to the configured issuer. Undefined otherwise, or when `iss` is not a string.
    */
   tokenIssuer?: string | undefined;
+  /** With `reason: 'invalid_issuer'`: the configured issuers (templates as configured), to compare with `tokenIssuer`. */
+  configuredIssuers?: readonly string[] | undefined;
+  /**
+   * With `reason: 'invalid_issuer'`, when `tokenIssuer` differs from a configured issuer only by a
+   * trailing slash, the scheme, `localhost` vs `127.0.0.1` or letter case: a sentence naming both.
+   */
+  issuerDiagnosis?: string | undefined;
 }
 
 /** Longest `tokenIssuer` reported in a `token_rejected` event; a longer `iss` is cut and ends in `…`. */

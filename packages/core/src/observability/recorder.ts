@@ -10,6 +10,7 @@ import type { ReplayStoreFailedEvent } from '../binding/sender-binding.js';
 import { credentialScheme, type CredentialOptions } from '../request/credential.js';
 import type { RequestDescriptor } from '../types.js';
 import { VerifierTelemetry, noteRefusal, traced, type AcceptedToken, type AuthenticationRecord, type TelemetryOptions } from './otel.js';
+import { diagnoseIssuer } from '../routing/issuer-diagnosis.js';
 import { reportedIssuer, type TokenRejectedEvent, type VerifierEvents, type VerifierStats } from './events.js';
 
 /** Events a listener of which must not break a request. */
@@ -27,17 +28,21 @@ export class Recorder {
   readonly #telemetry: VerifierTelemetry;
   /** The token cache's hit count, read around an authentication to tell a hit. */
   readonly #cacheHits: () => number;
+  /** The configured issuers, reported with an `invalid_issuer` refusal. */
+  readonly #configuredIssuers: readonly string[];
 
   constructor(
     events: EventEmitter<VerifierEvents>,
     realm: string | undefined,
     challenges: Readonly<Record<TokenScheme | 'none', ChallengeContext>>,
-    telemetry: TelemetryOptions,
-    cacheHits: () => number,
+    configuredIssuers: readonly string[] = [],
+    telemetry: TelemetryOptions = { clientId: true },
+    cacheHits: () => number = () => 0,
   ) {
     this.#events = events;
     this.#realm = realm;
     this.#challenges = challenges;
+    this.#configuredIssuers = Object.freeze([...configuredIssuers]);
     this.#telemetry = new VerifierTelemetry(telemetry);
     this.#cacheHits = cacheHits;
   }
@@ -73,7 +78,13 @@ export class Recorder {
     this.#rejectedByReason[authError.reason] = (this.#rejectedByReason[authError.reason] ?? 0) + 1;
     if (this.#events.listenerCount('token_rejected') > 0) {
       const event: TokenRejectedEvent = { code: authError.code, reason: authError.reason, status: authError.status, issuer };
-      if (authError.reason === 'invalid_issuer') event.tokenIssuer = reportedIssuer(tokenIssuer);
+      if (authError.reason === 'invalid_issuer') {
+        event.tokenIssuer = reportedIssuer(tokenIssuer);
+        event.configuredIssuers = this.#configuredIssuers;
+        // A trailing slash, http vs https, localhost vs 127.0.0.1 or a capital letter: say which.
+        const diagnosis = diagnoseIssuer(this.#configuredIssuers, tokenIssuer, 'the token');
+        if (diagnosis !== undefined) event.issuerDiagnosis = diagnosis;
+      }
       this.emitSafely('token_rejected', event);
     }
     return authError;

@@ -13,6 +13,8 @@ import type { KeySource } from '../keys/key-source.js';
 import type { VerifierEvents } from '../observability/events.js';
 import type { Recorder } from '../observability/recorder.js';
 import type { ResolvedIssuer, ResolvedOptions } from '../options.js';
+import { fetchWithHeaders } from '../keys/request-headers.js';
+import { IssuerDirectory } from './issuer-lookup.js';
 
 /** One configured issuer, ready to judge tokens. */
 export interface IssuerRuntime extends ResolvedIssuer {
@@ -25,15 +27,20 @@ export interface IssuerRuntime extends ResolvedIssuer {
   readonly claimRules: ClaimRules;
 }
 
-/** The issuers by their `iss`, and the one that takes tokens which are no compact JWS, if any. */
+/**
+ * The issuers by their configured identifier (a template as written), the lookup of a token's issuer
+ * (exact, or through a template), and the one that takes tokens which are no compact JWS, if any.
+ */
 export interface Issuers {
   readonly byName: ReadonlyMap<string, IssuerRuntime>;
+  readonly directory: IssuerDirectory<IssuerRuntime>;
   readonly opaque: IssuerRuntime | undefined;
 }
 
 /** Builds every issuer of the options; events go to `events`, guarded ones through `recorder`. */
 export function createIssuers(options: ResolvedOptions<object>, events: EventEmitter<VerifierEvents>, recorder: Recorder): Issuers {
   const byName = new Map<string, IssuerRuntime>();
+  const directory = new IssuerDirectory<IssuerRuntime>();
   let opaque: IssuerRuntime | undefined;
   const jwksOptions = resolveJwksCacheOptions(options.jwks);
   for (const issuer of options.issuers) {
@@ -41,7 +48,8 @@ export function createIssuers(options: ResolvedOptions<object>, events: EventEmi
     if (issuer.needsKeys && issuer.keySource === undefined) {
       jwks = new IssuerKeys(issuer.issuer, {
         jwksUri: issuer.jwksUri,
-        jwks: options.jwks,
+        // Kubernetes: the API server wants the pod's service-account token on discovery and JWKS requests.
+        jwks: issuer.reading.requestHeaders === undefined ? options.jwks : { ...options.jwks, fetch: fetchWithHeaders(options.jwks.fetch, issuer.reading.requestHeaders) },
         discoveryMaxBytes: options.discoveryMaxBytes,
       });
       forwardKeyEvents(jwks, events);
@@ -64,12 +72,15 @@ export function createIssuers(options: ResolvedOptions<object>, events: EventEmi
       maxTokenAge: options.maxTokenAge,
       tokenType: options.tokenType,
       requiredClaims: options.requiredClaims,
+      audienceClaim: issuer.reading.audienceClaim,
+      requiredClaimValues: issuer.reading.requiredClaimValues,
     };
     const runtime: IssuerRuntime = { ...issuer, keys, jwks, introspector, claimRules };
     byName.set(issuer.issuer, runtime);
+    directory.add(runtime);
     if (introspector !== undefined && issuer.introspect !== 'always') opaque = runtime;
   }
-  return { byName, opaque };
+  return { byName, directory, opaque };
 }
 
 function createIntrospector(

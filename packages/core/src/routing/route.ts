@@ -30,10 +30,12 @@ export function parseOrOpaque(token: string, issuers: Issuers, realm: string | u
   }
 }
 
-/** The configured issuer a JWS names, or undefined. */
-export function issuerOf(jws: ParsedJws, issuers: Issuers): IssuerRuntime | undefined {
-  const iss = jws.claims.iss;
-  return typeof iss === 'string' ? issuers.byName.get(iss) : undefined;
+/**
+ * The configured issuer a JWS names (exactly, or through an issuer template with its `tid`), or
+ * undefined; throws a 401 `invalid_issuer` for a template's token whose tenant is refused.
+ */
+export function issuerOf(jws: ParsedJws, issuers: Issuers, realm: string | undefined): IssuerRuntime | undefined {
+  return issuers.directory.find(jws.claims.iss, jws.claims.tid, realm)?.runtime;
 }
 
 /** The refusal of a token whose `iss` is not configured. */

@@ -3,7 +3,7 @@
  * exactly and case-sensitively (RFC 6749 §3.3); they are kept in arrays and Sets, never used as
  * object keys, so `__proto__` or `constructor` are scopes like any other.
  */
-import { InsufficientScopeError } from '../errors/errors.js';
+import { InsufficientScopeError } from '../errors/insufficient-scope.js';
 import type { JwtClaims, ScopeRequirement } from '../types.js';
 
 /** The claims read by default: `scope` (RFC 9068 §2.2.3, RFC 8693) and `scp`. */

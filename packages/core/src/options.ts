@@ -14,6 +14,7 @@ import type { TokenCacheOptions } from './cache/token-cache.js';
 import { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection/options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
+import { resolveTelemetrySettings, type ResolvedTelemetry, type TelemetrySettings } from './observability/telemetry-settings.js';
 import { resolveDpopOptions, type DpopOptions, type ResolvedDpop } from './binding/dpop-options.js';
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './binding/mtls.js';
 import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
@@ -168,22 +169,7 @@ export interface VerifierCommonOptions<C extends object = JwtClaims> {
    * be issued for `resourceMetadata.resource` (RFC 8707). See {@link ResourceMetadataOptions}.
    */
   resourceMetadata?: ResourceMetadataOptions | undefined;
-  /** What the OpenTelemetry spans may carry. See {@link TelemetrySettings}. */
-  telemetry?: TelemetrySettings | undefined;
-}
-
-/**
- * OpenTelemetry settings of a verifier (spans and metrics go through `@opentelemetry/api`, a no-op
- * until the application registers an SDK).
- *
- * @example
- * ```ts
- * createVerifier({ issuer, audience, telemetry: { clientId: false } });
- * ```
- */
-export interface TelemetrySettings {
-  /** Record the token's client id on the authentication span (`portcullis.client_id`). Default true. */
-  clientId?: boolean | undefined;
+  /** What the OpenTelemetry spans may carry: {@link TelemetrySettings}. */ telemetry?: TelemetrySettings | undefined;
 }
 
 export interface ResolvedIssuer {
@@ -200,7 +186,7 @@ export interface ResolvedIssuer {
   readonly reading: IssuerReading;
 }
 
-export interface ResolvedOptions<C extends object> {
+export interface ResolvedOptions<C extends object> extends ResolvedTelemetry {
   readonly issuers: readonly ResolvedIssuer[];
   readonly clockTolerance: number;
   readonly maxTokenAge: number | undefined;
@@ -217,7 +203,6 @@ export interface ResolvedOptions<C extends object> {
   readonly dpop: ResolvedDpop;
   readonly mtls: ResolvedMtls;
   readonly resourceMetadata: ResourceMetadata | undefined;
-  readonly telemetry: { readonly clientId: boolean };
 }
 
 /** Every key {@link VerifierOptions} may hold. */
@@ -380,11 +365,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
   if (options.jwks !== undefined && (typeof options.jwks !== 'object' || options.jwks === null || Array.isArray(options.jwks))) fail('jwks', 'must be an object');
   const tokenCache = options.tokenCache === undefined ? {} : options.tokenCache;
   if (tokenCache !== false && (typeof tokenCache !== 'object' || tokenCache === null || Array.isArray(tokenCache))) fail('tokenCache', 'must be false or an object');
-  const telemetry: unknown = options.telemetry ?? {};
-  if (typeof telemetry !== 'object' || telemetry === null || Array.isArray(telemetry)) fail('telemetry', 'must be an object');
-  rejectUnknownKeys(telemetry, ['clientId'], 'telemetry');
-  const { clientId } = telemetry as TelemetrySettings;
-  if (clientId !== undefined && typeof clientId !== 'boolean') fail('telemetry.clientId', 'must be a boolean');
   // Checked here, once, so that a wrong cache setting fails at construction rather than on the first fetch.
   resolveJwksCacheOptions(options.jwks);
   const bearerMethods: BearerMethod[] = ['header'];
@@ -415,7 +395,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     tokenCache,
     dpop: resolveDpopOptions(options.dpop),
     mtls: resolveMtlsOptions(options.mtls),
-    resourceMetadata,
-    telemetry: { clientId: clientId !== false },
+    resourceMetadata, telemetry: resolveTelemetrySettings(options.telemetry),
   };
 }

@@ -2,8 +2,6 @@
  * The same routes on every framework version under test. Each app is built the way that framework's
  * users would write it, from the public adapter API only.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import type { Verifier } from '@portcullis/core';
@@ -16,6 +14,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { NEST_ADAPTERS } from './apps-nest.js';
+import { honoAdapter, webAdapter } from './apps-web.js';
+import { httpsOptions, serve } from './serve.js';
 import { ROUTE_ANY_ROLE, ROUTE_CLAIMS, ROUTE_ROLES } from './table.js';
 
 export interface AppOptions {
@@ -33,8 +33,6 @@ export interface AppTls {
   ca: string;
 }
 
-const httpsOptions = (tls: AppTls) => ({ ...tls, requestCert: true, rejectUnauthorized: false });
-
 export interface RunningApp {
   url: string;
   close(): Promise<void>;
@@ -42,6 +40,11 @@ export interface RunningApp {
 
 export interface Adapter {
   name: string;
+  /**
+   * Served through a Fetch `Request` (the web and Hono adapters on Node's bridge): there is no TLS
+   * socket to read a client certificate from, and the bridge itself refuses a `Host` that is no host.
+   */
+  fetch?: boolean | undefined;
   start(options: AppOptions): Promise<RunningApp>;
 }
 
@@ -54,19 +57,6 @@ interface Echo {
 
 const echo = (auth: { subject: string | undefined; scopes: readonly string[] } | null | undefined): Echo =>
   auth ? { auth: true, subject: auth.subject, scopes: auth.scopes } : { auth: false };
-
-async function serve(listener: RequestListener, tls?: AppTls): Promise<RunningApp> {
-  const server: Server = tls === undefined ? createServer(listener) : createHttpsServer(httpsOptions(tls), listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 function expressAdapter(name: string, express: typeof express5): Adapter {
   return {
@@ -188,4 +178,6 @@ export const ADAPTERS: readonly Adapter[] = [
   koaAdapter('koa 3', Koa3),
   koaAdapter('koa 2', Koa2),
   ...NEST_ADAPTERS,
+  webAdapter,
+  honoAdapter,
 ];

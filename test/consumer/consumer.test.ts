@@ -17,7 +17,9 @@
  * with its compilerOptions (one type-check for both Nest apps, which share their module). And `check`:
  * `orders` (default: 401/200/403 on /orders and /admin), `mcp` (an MCP server whose resource is its own
  * /mcp URL), `redis` (a script against a redis-server the test starts) or `providers` (a script using presets
- * against the installed fake issuer's provider profiles, printing what it saw).
+ * against the installed fake issuer's provider profiles, printing what it saw). `fixtures/next-app` (no
+ * app.ts) is a Next.js App Router app of `@portcullis/web` route handlers, built with `next build` and
+ * served with `next start` against the same CLI.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -144,6 +146,9 @@ function workspaceVersion(dep: string, folder: string): string | undefined {
 
 const children = new Set<ChildProcess>();
 
+/** What fixtures/next-app, a Next.js App Router app of `withAuth` route handlers, installs besides our packages. */
+const NEXT_APP_DEPENDENCIES = ['next', 'react', 'react-dom'];
+
 /** Starts a node process (or `command`) and resolves with the first stdout match of `pattern`. */
 function start(
   args: string[],
@@ -215,6 +220,8 @@ beforeAll(async () => {
     for (const peer of Object.keys(manifest.peerDependencies ?? {})) if (!peer.startsWith('@portcullis/')) pin(peer, folder, false);
   }
   for (const fixture of fixtures) for (const dep of fixture.registry) pin(dep, fixture.package, true);
+  // The built Next.js app (fixtures/next-app): Next and React at the versions packages/web tests with.
+  for (const dep of NEXT_APP_DEPENDENCIES) pin(dep, 'web', true);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'portcullis-consumer', private: true, type: 'module', dependencies }, null, 2));
   install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], project, 180_000);
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);
@@ -259,6 +266,7 @@ beforeAll(async () => {
     );
   }
   cpSync(join(FIXTURES, 'require.cjs'), join(project, 'require.cjs'));
+  cpSync(join(FIXTURES, 'next-app'), join(project, 'next-app'), { recursive: true });
 }, 300_000);
 
 afterAll(() => {
@@ -279,7 +287,7 @@ describe('the packed packages, installed with npm outside the workspace', () => 
   });
 
   it('the strict nodenext app of every adapter type-checks (typed custom claims), and a .cts imports every package with import = require()', async () => {
-    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa', 'nestjs', 'nestjs-fastify', 'mcp', 'redis']));
+    expect(fixtures.map((f) => f.folder)).toEqual(expect.arrayContaining(['express', 'fastify', 'koa', 'nestjs', 'nestjs-fastify', 'mcp', 'redis', 'web', 'hono']));
     // The shared config, and each own program's (Nest's decorators), side by side.
     const configs = [...new Set(['tsconfig.json', ...fixtures.map(tsconfigOf)])];
     const results = await Promise.all(configs.map((config) => run(process.execPath, [TSC, '-p', config], project, 120_000)));
@@ -364,6 +372,34 @@ describe('each adapter app over HTTP against the portcullis-issuer CLI', () => {
     expect(forbidden.headers.get('www-authenticate')).toContain('scope="admin"');
     app.child.kill('SIGTERM');
   }, 30_000);
+
+  it('next-app: `next build`, then `next start`: 401 without a token, 200 with one, 403 without the scope', async () => {
+    const next = join(project, 'node_modules', 'next', 'dist', 'bin', 'next');
+    const dir = join(project, 'next-app');
+    // The route modules are imported at build time too (collecting page data): they need the issuer then.
+    const env = { PORTCULLIS_ISSUER: issuerUrl, PORTCULLIS_AUDIENCE: audience, NEXT_TELEMETRY_DISABLED: '1' };
+    const build = await run(process.execPath, [next, 'build'], dir, 240_000, env);
+    expect(`${build.code} ${build.stderr}`, build.stdout).toBe('0 ');
+    expect(build.stdout).toMatch(/ƒ \/orders/);
+    const port = await new Promise<number>((done, fail) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => (typeof address === 'object' && address !== null ? done(address.port) : fail(new Error('no port'))));
+      });
+    });
+    const app = await start([next, 'start', '--port', String(port), '--hostname', '127.0.0.1'], dir, env, /Ready in/);
+    const url = `http://127.0.0.1:${port}`;
+    const bare = await fetch(`${url}/orders`);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
+    const ok = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ client: 'demo-client', tenant: null });
+    const forbidden = await fetch(`${url}/admin`, { headers: { authorization: `Bearer ${token}` } });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get('www-authenticate')).toContain('scope="admin"');
+    app.child.kill('SIGTERM');
+  }, 300_000);
 
   it.runIf(fixtures.some((f) => f.check === 'mcp'))(
     'mcp: 401 with resource_metadata, the metadata served, 200 initialize and tools/call with a token for its /mcp URL, 401 for another audience, 403 without the scope',

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIssuer, type FakeIssuer } from '@portcullis/testing';
 import { createVerifier } from '../src/index.js';
+import { CORE_VERSION, USER_AGENT } from '../src/lib/user-agent.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -35,6 +36,11 @@ afterAll(async () => {
 });
 
 describe('User-Agent of outgoing requests', () => {
+  it("the version written in lib/user-agent.ts is package.json's (no file is read at run time)", () => {
+    expect(CORE_VERSION).toBe(version);
+    expect(USER_AGENT).toBe(`portcullis/${version}`);
+  });
+
   it('discovery and JWKS requests send User-Agent: portcullis/<core version>', async () => {
     const verifier = createVerifier({ issuer: origin, audience: keysFrom.audience });
     try {

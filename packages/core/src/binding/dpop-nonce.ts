@@ -11,12 +11,15 @@ const MAC_BYTES = 16;
 
 /** Issues and checks nonces. */
 export class DpopNonces {
-  readonly #secret: Buffer;
+  #secret: Buffer | undefined;
   readonly #lifetimeMs: number;
 
-  /** `lifetime` in seconds: how often the nonce rotates. */
+  /**
+   * `lifetime` in seconds: how often the nonce rotates. Without a secret, a random one is drawn on
+   * first use, not here: workerd forbids random values at module scope, where verifiers are made.
+   */
   constructor(secret: Uint8Array | undefined, lifetime: number) {
-    this.#secret = secret === undefined ? randomBytes(32) : Buffer.from(secret);
+    this.#secret = secret === undefined ? undefined : Buffer.from(secret);
     this.#lifetimeMs = lifetime * 1000;
   }
 
@@ -25,7 +28,7 @@ export class DpopNonces {
   }
 
   #mac(slot: Buffer): Buffer {
-    return createHmac('sha256', this.#secret).update(slot).digest().subarray(0, MAC_BYTES);
+    return createHmac('sha256', (this.#secret ??= randomBytes(32))).update(slot).digest().subarray(0, MAC_BYTES);
   }
 
   /** The nonce to hand out now. */

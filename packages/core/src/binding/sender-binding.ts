@@ -13,6 +13,7 @@ import type { ResolvedDpop } from './dpop-options.js';
 import { checkDpopProof, type CheckedProof } from './dpop-proof.js';
 import { requestHtu } from './htu.js';
 import { certificateThumbprint, forwardedCertificate, type ResolvedMtls } from './mtls.js';
+import { unrefTimer } from '../lib/timers.js';
 
 /** The payload of the `replay_store_failed` event: what failed, and what the verifier did. No token, no proof. */
 export interface ReplayStoreFailedEvent {
@@ -128,12 +129,12 @@ export class SenderBinding {
     const settings = this.#dpop;
     const store = (this.#store ??= new MemoryReplayStore());
     const ttlMs = (settings.proofMaxAge + 2 * settings.clockTolerance) * 1000;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     let first: unknown;
     try {
       const timeout = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new StoreTimeout()), settings.replayStoreTimeout);
-        timer.unref();
+        unrefTimer(timer);
       });
       first = await Promise.race([Promise.resolve().then(() => store.add(replayKey(proof), ttlMs)), timeout]);
       if (typeof first !== 'boolean') throw new TypeError('the replay store answered with something other than a boolean');

@@ -8,6 +8,7 @@ import { AuthError, IntrospectionUnavailableError, InvalidTokenError } from '../
 import { discoverIntrospectionEndpoint } from '../keys/discovery.js';
 import { FetchError, fetchBounded, parseJsonText } from '../lib/fetch-json.js';
 import { countIntrospectionCacheHit } from '../observability/otel.js';
+import { InFlightAborts } from '../lib/in-flight.js';
 import { MemoryIntrospectionCache } from '../stores.js';
 import type { JwtClaims } from '../types.js';
 import { introspectionCacheKey } from './cache-key.js';
@@ -86,7 +87,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
   readonly #init: IntrospectorInit;
   readonly #limiter: ConcurrencyLimiter;
   readonly #inFlight = new Map<string, Promise<JwtClaims>>();
-  readonly #controller = new AbortController();
+  readonly #aborts = new InFlightAborts();
   #endpoint: string | undefined;
   #discovering: Promise<string> | undefined;
   #discoveryFailedAt: number | undefined;
@@ -106,7 +107,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
   }
 
   close(): void {
-    this.#controller.abort();
+    this.#aborts.abortAll();
   }
 
   /**
@@ -193,17 +194,19 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     this.#stats.calls++;
     let response;
     try {
-      response = await fetchBounded(endpoint, {
-        method: 'POST',
-        headers,
-        body,
-        timeout: remaining,
-        maxBytes: MAX_RESPONSE_BYTES,
-        signal: this.#controller.signal,
-        fetch: this.#init.fetch,
-        readStatus: (status) => status === 200 || status === 400,
-        telemetry: 'introspection',
-      });
+      response = await this.#aborts.run((signal) =>
+        fetchBounded(endpoint, {
+          method: 'POST',
+          headers,
+          body,
+          timeout: remaining,
+          maxBytes: MAX_RESPONSE_BYTES,
+          signal,
+          fetch: this.#init.fetch,
+          readStatus: (status) => status === 200 || status === 400,
+          telemetry: 'introspection',
+        }),
+      );
     } catch (error) {
       if (error instanceof FetchError) {
         if (error.kind === 'status' && (error.status === 401 || error.status === 403)) {
@@ -323,12 +326,15 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     if (failedAt !== undefined && Date.now() - failedAt < this.#init.errorCooldown) {
       return Promise.reject(new Unavailable('discovery_failed', 'introspection endpoint discovery failed recently'));
     }
-    const discovering = discoverIntrospectionEndpoint(this.issuer, {
-      timeout: this.#options.timeout,
-      maxBytes: this.#init.discoveryMaxBytes,
-      fetch: this.#init.fetch,
-      signal: this.#controller.signal,
-    })
+    const discovering = this.#aborts
+      .run((signal) =>
+        discoverIntrospectionEndpoint(this.issuer, {
+          timeout: this.#options.timeout,
+          maxBytes: this.#init.discoveryMaxBytes,
+          fetch: this.#init.fetch,
+          signal,
+        }),
+      )
       .then(
         (endpoint) => {
           this.#endpoint = endpoint;

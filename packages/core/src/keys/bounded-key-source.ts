@@ -6,6 +6,7 @@
  */
 import { AuthError, KeysUnavailableError } from '../errors/errors.js';
 import type { VerificationKey } from './jwk-import.js';
+import { unrefTimer } from '../lib/timers.js';
 
 /** The two methods of a key source (the public `KeySource` type of the verifier has this shape). */
 export interface KeySourceMethods {
@@ -85,7 +86,7 @@ export function boundKeySource(source: KeySourceMethods, bounds: KeySourceBounds
         };
         const timer = setTimeout(() => finish(new Error(`keySource.load did not settle within ${timeout} ms`)), timeout);
         // A hung source must not keep the process alive either.
-        timer.unref();
+        unrefTimer(timer);
         pending.then(
           (keys) => (Array.isArray(keys) ? finish(undefined, keys) : finish(notKeys('load'))),
           (error: unknown) => finish(error ?? new Error('keySource.load rejected without a reason')),

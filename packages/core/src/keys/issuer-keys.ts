@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { discoverJwksUri, metadataUrls } from './discovery.js';
 import { KeysUnavailableError } from '../errors/errors.js';
 import { normalizeHttpUri } from '../lib/fetch-json.js';
+import { InFlightAborts } from '../lib/in-flight.js';
 import type { VerificationKey } from './jwk-import.js';
 import { getSharedJwksCache } from './jwks-cache.js';
 import type {
@@ -64,7 +65,7 @@ export class IssuerKeys extends EventEmitter<IssuerKeysEvents> {
   readonly #jwksInit: JwksCacheInit;
   readonly #options: ResolvedJwksCacheOptions;
   readonly #discoveryMaxBytes: number | undefined;
-  readonly #controller = new AbortController();
+  readonly #aborts = new InFlightAborts();
   #shared: SharedJwksCache | undefined;
   #unsubscribe: (() => void) | undefined;
   #discovering: Promise<JwksCache> | undefined;
@@ -126,7 +127,7 @@ export class IssuerKeys extends EventEmitter<IssuerKeysEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#controller.abort();
+    this.#aborts.abortAll();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#shared?.release();
@@ -151,12 +152,14 @@ export class IssuerKeys extends EventEmitter<IssuerKeysEvents> {
   async #runDiscovery(): Promise<JwksCache> {
     let uri: string;
     try {
-      uri = await discoverJwksUri(this.issuer, {
-        timeout: this.#options.timeout,
-        maxBytes: this.#discoveryMaxBytes,
-        fetch: this.#options.fetch,
-        signal: this.#controller.signal,
-      });
+      uri = await this.#aborts.run((signal) =>
+        discoverJwksUri(this.issuer, {
+          timeout: this.#options.timeout,
+          maxBytes: this.#discoveryMaxBytes,
+          fetch: this.#options.fetch,
+          signal,
+        }),
+      );
     } catch (err) {
       const error = err instanceof Error ? err : new Error('discovery failed', { cause: err });
       if (this.#closed) throw new KeysUnavailableError({ retryAfter: 1, cause: error });

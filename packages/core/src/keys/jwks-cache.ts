@@ -216,7 +216,21 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
   #refreshIfOld(now: number): void {
     const at = this.#fetchedAt;
     if (at === undefined || now - at < this.options.cacheMaxAge) return;
-    if (this.#inflight === undefined && this.#fetchAllowed(now, false)) this.#startFetch();
+    if (this.#inflight === undefined && this.#fetchAllowed(now, false)) {
+      this.#startFetch();
+      // No request awaits this one: a runtime that ends work with the response must be told to wait.
+      this.#handOff(this.#inflight!);
+    }
+  }
+
+  #handOff(refresh: Promise<void>): void {
+    const { waitUntil } = this.options;
+    if (waitUntil === undefined) return;
+    try {
+      waitUntil(refresh);
+    } catch {
+      // The refresh runs either way; only its survival after the response is at stake.
+    }
   }
 
   #unavailable(now: number): KeysUnavailableError {
@@ -327,7 +341,7 @@ const sharedCaches = new Map<string, { cache: JwksCache; refs: number }>();
 /**
  * The process-wide cache for `uri` and these option values, created on first use and reference
  * counted: every verifier on the same JWKS shares one key set and one refetch budget. Options with a
- * custom `fetch` or `now` get a private cache (functions cannot be compared meaningfully), still
+ * custom `fetch`, `now` or `waitUntil` get a private cache (functions cannot be compared meaningfully), still
  * closed by `release`.
  *
  * @example
@@ -343,7 +357,7 @@ const sharedCaches = new Map<string, { cache: JwksCache; refs: number }>();
 export function getSharedJwksCache(uri: string, init: JwksCacheInit = {}): SharedJwksCache {
   const options = resolveJwksCacheOptions(init);
   const href = normalizeHttpUri(uri, 'jwksUri');
-  if (options.fetch !== undefined || options.now !== systemNow) {
+  if (options.fetch !== undefined || options.now !== systemNow || options.waitUntil !== undefined) {
     const cache = new JwksCache(href, options);
     return { cache, release: () => cache.close() };
   }

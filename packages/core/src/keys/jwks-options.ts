@@ -32,6 +32,12 @@ export interface JwksCacheOptions {
   fetch?: typeof fetch | undefined;
   /** The clock, in epoch milliseconds; for tests. Makes a shared cache private. Default `Date.now`. */
   now?: (() => number) | undefined;
+  /**
+   * Handed every background refresh (a fetch no request awaits), so the runtime keeps it alive after
+   * the response: on Cloudflare Workers, `waitUntil` from `cloudflare:workers`. Makes a shared cache
+   * private. Default: none (Node, Bun and Deno keep running it anyway).
+   */
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
 /** {@link JwksCacheOptions} as users give them: every member optional. */
@@ -39,7 +45,11 @@ export type JwksCacheInit = { readonly [K in keyof JwksCacheOptions]?: JwksCache
 
 /** {@link JwksCacheOptions} with defaults applied and checked. */
 export type ResolvedJwksCacheOptions = Readonly<
-  Omit<JwksCacheOptions, 'fetch' | 'now'> & { fetch: typeof fetch | undefined; now: () => number }
+  Omit<JwksCacheOptions, 'fetch' | 'now' | 'waitUntil'> & {
+    fetch: typeof fetch | undefined;
+    now: () => number;
+    waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+  }
 >;
 
 /**
@@ -61,7 +71,7 @@ export const DEFAULT_JWKS_CACHE_OPTIONS = Object.freeze({
 });
 
 /** Every key {@link JwksCacheInit} may hold. */
-export const JWKS_OPTION_KEYS = [...Object.keys(DEFAULT_JWKS_CACHE_OPTIONS), 'fetch', 'now'] as const;
+export const JWKS_OPTION_KEYS = [...Object.keys(DEFAULT_JWKS_CACHE_OPTIONS), 'fetch', 'now', 'waitUntil'] as const;
 
 /** The default clock. */
 export const systemNow = (): number => Date.now();
@@ -88,6 +98,7 @@ export function resolveJwksCacheOptions(init: JwksCacheInit = {}): ResolvedJwksC
   };
   if (init.fetch !== undefined && typeof init.fetch !== 'function') throw new TypeError('jwks.fetch must be a function');
   if (init.now !== undefined && typeof init.now !== 'function') throw new TypeError('jwks.now must be a function');
+  if (init.waitUntil !== undefined && typeof init.waitUntil !== 'function') throw new TypeError('jwks.waitUntil must be a function');
   return Object.freeze({
     cacheMaxAge: pick('cacheMaxAge', 0, MAX_DURATION),
     cooldown: pick('cooldown', 0, MAX_DURATION),
@@ -98,5 +109,6 @@ export function resolveJwksCacheOptions(init: JwksCacheInit = {}): ResolvedJwksC
     maxKeys: pick('maxKeys', 1, 10_000, true),
     fetch: init.fetch,
     now: init.now ?? systemNow,
+    waitUntil: init.waitUntil,
   });
 }

@@ -1,19 +1,14 @@
 /**
  * The `User-Agent` of every discovery and JWKS request: `portcullis/<version>`, so that an issuer's
  * operators can tell Portcullis apart from other clients (and from plain `node`) in their logs.
+ *
+ * The version is written here, not read from package.json at run time: a bundle (a Worker, an edge
+ * function) has no package.json next to it and workerd has no `import.meta.url` file to read. A test
+ * (test/user-agent.test.ts) holds it equal to package.json's `version`.
  */
-import { readFileSync } from 'node:fs';
 
-function coreVersion(): string {
-  try {
-    // From src/lib and dist/lib alike, core's package.json is two folders up; read once, at load.
-    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
-  } catch {
-    // A bundle without the manifest next to it still sends a recognisable agent.
-    return 'unknown';
-  }
-}
+/** The version of `@portcullis/core`; bumped with package.json (a test fails when they differ). */
+export const CORE_VERSION = '0.1.0';
 
 /**
  * `portcullis/<version of @portcullis/core>`.
@@ -23,7 +18,4 @@ function coreVersion(): string {
  * await fetch(url, { headers: { 'user-agent': USER_AGENT } });
  * ```
  */
-export const USER_AGENT = `portcullis/${coreVersion()}`;
-
-/** Core's version, as in its package.json (the OpenTelemetry scope's version too). */
-export const CORE_VERSION: string = USER_AGENT.slice('portcullis/'.length);
+export const USER_AGENT = `portcullis/${CORE_VERSION}`;

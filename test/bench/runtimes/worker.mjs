@@ -1,0 +1,4 @@
+/** workerd entry of the runtime benchmark. */
+import { handle } from './bench-app.mjs';
+
+export default { fetch: handle };

@@ -35,6 +35,7 @@ export type { Verifier } from './verifier-types.js';
 export type { VerifierStats, TokenRejectedEvent } from './observability/events.js';
 export type { KeySource } from './keys/key-source.js';
 export type { VerifierOptions, VerifierCommonOptions, IssuerConfig, IssuerConfigWithAudience, ValidateFunction } from './options.js';
+export type { TelemetrySettings } from './observability/telemetry-settings.js';
 export { extractCredential, readCredential } from './request/credential.js';
 export { describeFetchRequest } from './request/fetch-request.js';
 export { authErrorResponse, metadataAnswerResponse, withResponseHeaders } from './fetch-support.js';

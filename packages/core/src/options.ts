@@ -14,6 +14,7 @@ import type { TokenCacheOptions } from './cache/token-cache.js';
 import { DEFAULT_JWKS_CACHE_OPTIONS, resolveJwksCacheOptions, type JwksCacheInit } from './keys/jwks-options.js';
 import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection/options.js';
 import { rejectUnknownKeys } from './lib/known-keys.js';
+import { resolveTelemetrySettings, type ResolvedTelemetry, type TelemetrySettings } from './observability/telemetry-settings.js';
 import { resolveDpopOptions, type DpopOptions, type ResolvedDpop } from './binding/dpop-options.js';
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './binding/mtls.js';
 import { ResourceMetadata, type BearerMethod, type ResourceMetadataOptions } from './metadata/resource-metadata.js';
@@ -168,6 +169,7 @@ export interface VerifierCommonOptions<C extends object = JwtClaims> {
    * be issued for `resourceMetadata.resource` (RFC 8707). See {@link ResourceMetadataOptions}.
    */
   resourceMetadata?: ResourceMetadataOptions | undefined;
+  /** What the OpenTelemetry spans may carry: {@link TelemetrySettings}. */ telemetry?: TelemetrySettings | undefined;
 }
 
 export interface ResolvedIssuer {
@@ -184,7 +186,7 @@ export interface ResolvedIssuer {
   readonly reading: IssuerReading;
 }
 
-export interface ResolvedOptions<C extends object> {
+export interface ResolvedOptions<C extends object> extends ResolvedTelemetry {
   readonly issuers: readonly ResolvedIssuer[];
   readonly clockTolerance: number;
   readonly maxTokenAge: number | undefined;
@@ -207,7 +209,7 @@ export interface ResolvedOptions<C extends object> {
 export const VERIFIER_OPTION_KEYS = [
   'issuer', 'audience', 'jwksUri', 'algorithms', 'secret', 'clockTolerance', 'maxTokenAge', 'tokenType',
   'requiredClaims', 'scopeClaims', 'validate', 'realm', 'maxTokenLength', 'allowQueryToken',
-  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'dpop', 'mtls', 'resourceMetadata',
+  'allowFormBodyToken', 'jwks', 'discoveryMaxBytes', 'tokenCache', 'dpop', 'mtls', 'resourceMetadata', 'telemetry',
 ] as const;
 
 /** Every key an entry of the `issuer` list may hold. */
@@ -393,6 +395,6 @@ export function resolveOptions<C extends object>(options: VerifierOptions<C>): R
     tokenCache,
     dpop: resolveDpopOptions(options.dpop),
     mtls: resolveMtlsOptions(options.mtls),
-    resourceMetadata,
+    resourceMetadata, telemetry: resolveTelemetrySettings(options.telemetry),
   };
 }

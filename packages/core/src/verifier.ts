@@ -50,23 +50,24 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     this.resourceMetadata = options.resourceMetadata;
     const { allowQueryToken, allowFormBodyToken, realm } = options;
     this.#credentialOptions = { allowQueryToken, allowFormBodyToken, realm, dpop: options.dpop.mode };
-    const configured = options.issuers.map((entry) => entry.issuer);
-    const recorder = (this.#recorder = new Recorder(this, realm, challengeContexts(options.dpop, options.resourceMetadata?.url), configured));
-    this.#binding = new SenderBinding(options.dpop, options.mtls, realm, (event) => {
-      if (this.listenerCount('replay_store_failed') > 0) recorder.emitSafely('replay_store_failed', event);
-    });
+    const recorder = (this.#recorder = new Recorder(this, realm, challengeContexts(options.dpop, options.resourceMetadata?.url), options.issuers.map((entry) => entry.issuer), options.telemetry, () => this.#tokenCache?.hits ?? 0));
+    this.#binding = new SenderBinding(options.dpop, options.mtls, realm, (event) => recorder.replayStoreFailed(event));
     this.#tokenCache = options.tokenCache === false ? undefined : new TokenCache(options.tokenCache);
     this.#issuers = createIssuers(options as ResolvedOptions<object>, this, recorder);
   }
 
-  // Not async themselves: each hands back #verifyToken's own promise, one promise per request.
+  // Not async themselves: one promise per request (one more when an OpenTelemetry SDK records it, observability/).
   verify(tokenOrRequest: string | RequestDescriptor): Promise<AccessToken<C>> {
-    if (typeof tokenOrRequest === 'string') return this.#verifyToken(tokenOrRequest, undefined, undefined);
-    return this.#verifyRequest(tokenOrRequest, false) as Promise<AccessToken<C>>;
+    return this.#entry(tokenOrRequest, false, this.#recorder.begin()) as Promise<AccessToken<C>>;
   }
 
   authenticate(request: RequestDescriptor, options?: { optional?: boolean }): Promise<AccessToken<C> | undefined> {
-    return this.#verifyRequest(request, options?.optional === true);
+    return this.#entry(request, options?.optional === true, this.#recorder.begin());
+  }
+
+  #entry(input: string | RequestDescriptor, optional: boolean, record: ReturnType<Recorder['begin']>): Promise<AccessToken<C> | undefined> {
+    if (record !== undefined) return this.#recorder.observe(record, input, this.#options.dpop.mode, () => this.#entry(input, optional, undefined));
+    return typeof input === 'string' ? this.#verifyToken(input, undefined, undefined) : this.#verifyRequest(input, optional);
   }
 
   /** Stage 1: the credential of the request (request/). */
@@ -91,7 +92,7 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
     } catch (error) {
       // A DPoP-bound token can only have come in the DPoP scheme; the 403 answers in it.
       const scheme: TokenScheme | undefined = token == null ? undefined : token.cnf?.jkt !== undefined ? 'DPoP' : 'Bearer';
-      throw this.#recorder.reject(error, token?.issuer, scheme);
+      throw this.#recorder.rejectScope(error, token?.issuer, scheme);
     }
   }
 

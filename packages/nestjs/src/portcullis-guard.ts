@@ -6,6 +6,7 @@ import { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { describeRequest, isAuthError, type AccessToken, type AuthError } from '@portcullis/core';
 import type { PortcullisSettings } from './options.js';
+import { AnsweredRefusal } from './answered-refusal.js';
 import { PortcullisException } from './portcullis-exception.js';
 import { setVerdict, verdictOf } from './request-state.js';
 import { respondWithAuthError, setAuthErrorHeaders, setHeaders } from './respond.js';
@@ -24,25 +25,15 @@ function nodeRequestOf(request: unknown): IncomingMessage {
 }
 
 /**
- * A promise that never settles, returned once the guard has answered a refusal itself. Nest has no
- * way for a guard to end a request that takes no further step: `false` or a throw go to the app's
- * exception filters, which would answer again (and a filter that does not check `headersSent` would
- * throw). Nothing holds on to this promise but the request's own pipeline, so both are collected
- * with the request.
- */
-function answered(): Promise<boolean> {
-  return new Promise<boolean>(() => undefined);
-}
-
-/**
  * The guard that `PortcullisModule` installs for every route (or that `@UseGuards(PortcullisGuard)`
  * applies where `global: false`). On each request it verifies the bearer token (core does: the
  * credential rules, the JWT, the keys), then every `@Scopes()`/`@AnyScope()`/`@Roles()`/`@AnyRole()`/`@RequireClaims()` of the controller and the
  * handler, and makes the token the value of `@Auth()`. A `@Public()` route is let through untouched.
  *
  * A refusal (400, 401, 403, 503) is answered by the guard itself, byte for byte as
- * `@portcullis/express` and `@portcullis/fastify` answer it, and never reaches an exception filter,
- * so an app's catch-all filter cannot drop the challenge. With `errors: 'pass'` it throws a
+ * `@portcullis/express` and `@portcullis/fastify` answer it, and never reaches the app's exception
+ * filters, so a catch-all filter cannot drop the challenge; Nest's pipeline for the request still
+ * ends (a filter of this package takes the refusal the guard answered). With `errors: 'pass'` it throws a
  * {@link PortcullisException} for those filters instead.
  *
  * @example
@@ -101,7 +92,7 @@ export class PortcullisGuard implements CanActivate {
     return true;
   }
 
-  #refuse(error: AuthError, response: unknown): Promise<boolean> {
+  #refuse(error: AuthError, response: unknown): never {
     if (this.#settings.passErrors) {
       // So that Nest's default handler, which renders status and body only, sends the challenge too.
       setAuthErrorHeaders(response, error);
@@ -109,6 +100,7 @@ export class PortcullisGuard implements CanActivate {
     }
     // Already answered by someone else, or a response of an unknown kind: Nest's exception layer.
     if (!respondWithAuthError(response, error)) throw new PortcullisException(error);
-    return answered();
+    // Answered: this ends Nest's pipeline through AnsweredRefusalFilter, ahead of the app's filters.
+    throw new AnsweredRefusal(error);
   }
 }

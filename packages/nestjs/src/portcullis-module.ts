@@ -11,7 +11,7 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { APP_GUARD, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import type { Verifier } from '@portcullis/core';
 import {
   checkAsyncOptions,
@@ -21,6 +21,7 @@ import {
   type PortcullisModuleOptions,
   type PortcullisSettings,
 } from './options.js';
+import { bindAnsweredRefusalFilter } from './answered-refusal.js';
 import { PortcullisGuard } from './portcullis-guard.js';
 import { installResourceMetadata } from './resource-metadata.js';
 import { PORTCULLIS_MODULE_OPTIONS, PORTCULLIS_SETTINGS, PORTCULLIS_VERIFIER } from './tokens.js';
@@ -77,18 +78,27 @@ const EXPORTS = [PORTCULLIS_SETTINGS, PORTCULLIS_VERIFIER, PortcullisGuard];
 export class PortcullisModule implements NestModule, OnApplicationShutdown {
   readonly #settings: PortcullisSettings;
   readonly #adapterHost: HttpAdapterHost;
+  readonly #modules: ModulesContainer;
 
-  constructor(@Inject(PORTCULLIS_SETTINGS) settings: PortcullisSettings, @Inject(HttpAdapterHost) adapterHost: HttpAdapterHost) {
+  constructor(
+    @Inject(PORTCULLIS_SETTINGS) settings: PortcullisSettings,
+    @Inject(HttpAdapterHost) adapterHost: HttpAdapterHost,
+    @Inject(ModulesContainer) modules: ModulesContainer,
+  ) {
     this.#settings = settings;
     this.#adapterHost = adapterHost;
+    this.#modules = modules;
   }
 
   /**
-   * Serves the RFC 9728 metadata, when the verifier has it. Nest calls this while the app is
+   * Binds the filter that ends Nest's pipeline for a refusal the guard answered, and serves the RFC
+   * 9728 metadata, when the verifier has it. Nest calls this while the app is
    * initialised, after the body parsers and before it registers any route, so the answer comes
    * ahead of every controller (a catch-all one included) and of the guard.
    */
   configure(_consumer: MiddlewareConsumer): void {
+    // Also before any route is registered: Nest reads a handler's filters then.
+    bindAnsweredRefusalFilter(this.#modules);
     const metadata = this.#settings.verifier.resourceMetadata;
     const { httpAdapter } = this.#adapterHost;
     // No HTTP adapter: an application context or a microservice, with no path to serve.

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { AuthError, IntrospectionUnavailableError, InvalidTokenError } from '../errors/errors.js';
 import { discoverIntrospectionEndpoint } from '../keys/discovery.js';
 import { FetchError, fetchBounded, parseJsonText } from '../lib/fetch-json.js';
+import { countIntrospectionCacheHit } from '../observability/otel.js';
 import { InFlightAborts } from '../lib/in-flight.js';
 import { MemoryIntrospectionCache } from '../stores.js';
 import type { JwtClaims } from '../types.js';
@@ -147,6 +148,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
     if (performance.now() > deadline - this.#options.timeout / 2) deadline = performance.now() + this.#options.timeout;
     if (cached !== undefined && cached !== STORE_FAILED) {
       this.#stats.cacheHits++;
+      countIntrospectionCacheHit();
       // Expiry and every other rule are checked again on each hit: the store is not trusted to expire.
       return checkIntrospectionResponse(cached, this.#init.rules, Math.floor(Date.now() / 1000), this.#init.realm);
     }
@@ -206,6 +208,7 @@ export class Introspector extends EventEmitter<IntrospectionEvents> {
           signal,
           fetch: this.#init.fetch,
           readStatus: (status) => status === 200 || status === 400,
+          telemetry: 'introspection',
         }),
       );
     } catch (error) {

@@ -129,6 +129,7 @@ async function discoverEndpoint(
         maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
         signal: options.signal,
         fetch: options.fetch,
+        telemetry: 'discovery',
       });
     } catch (err) {
       attempts.push({ url, kind: 'fetch_failed', error: err instanceof Error ? err : undefined });

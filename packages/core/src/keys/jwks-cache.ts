@@ -258,7 +258,7 @@ export class JwksCache extends EventEmitter<JwksCacheEvents> {
     let keys: VerificationKey[];
     let fingerprints: Map<string, VerificationKey>;
     try {
-      const body = await fetchJson(this.uri, { timeout, maxBytes: maxResponseBytes, signal: controller.signal, fetch });
+      const body = await fetchJson(this.uri, { timeout, maxBytes: maxResponseBytes, signal: controller.signal, fetch, telemetry: 'jwks' });
       ({ keys, fingerprints } = this.#parse(body));
     } catch (err) {
       if (!this.#closed) this.#recordFailure(err instanceof Error ? err : new Error('JWKS fetch failed', { cause: err }));

@@ -3,6 +3,8 @@
  * redirects, a hard timeout, a byte cap, and errors that never carry the response body.
  */
 
+import { startFetchCall } from '../observability/fetch-span.js';
+import type { FetchKind } from '../observability/otel-names.js';
 import { USER_AGENT } from './user-agent.js';
 
 /** Why {@link fetchJson} failed. Stable: safe to log and count. */
@@ -57,6 +59,8 @@ export interface FetchJsonOptions {
   signal?: AbortSignal | undefined;
   /** A `fetch` implementation with the global signature; defaults to the global `fetch`. */
   fetch?: typeof fetch | undefined;
+  /** What the call is, for its OpenTelemetry span and counts; none when undefined. */
+  telemetry?: FetchKind | undefined;
 }
 
 /** Options of {@link fetchBounded}: those of {@link fetchJson}, plus the request to send. */
@@ -99,6 +103,25 @@ export interface BoundedResponse {
  */
 export async function fetchBounded(url: string | URL, options: BoundedRequestOptions): Promise<BoundedResponse> {
   const target = parseHttpUrl(url);
+  return recorded(target, options, () => sendBounded(target, options));
+}
+
+/** Runs `send` inside the call's span and counts, when `options.telemetry` names the call. */
+async function recorded<T extends { status: number }>(target: URL, options: BoundedRequestOptions, send: () => Promise<T>): Promise<T> {
+  const call = options.telemetry === undefined ? undefined : startFetchCall(options.telemetry, options.method ?? 'GET', target);
+  if (call === undefined) return send();
+  try {
+    const response = await call.run(send);
+    call.answered(response.status);
+    return response;
+  } catch (error) {
+    if (error instanceof FetchError) call.failed(error.kind === 'status' && error.status !== undefined ? String(error.status) : error.kind, error.status);
+    else call.failed('_OTHER', undefined);
+    throw error;
+  }
+}
+
+async function sendBounded(target: URL, options: BoundedRequestOptions): Promise<BoundedResponse> {
   const shown = displayUrl(target);
   const timeoutSignal = AbortSignal.timeout(options.timeout);
   const signal = options.signal === undefined ? timeoutSignal : AbortSignal.any([options.signal, timeoutSignal]);
@@ -167,8 +190,13 @@ export async function fetchBounded(url: string | URL, options: BoundedRequestOpt
  * ```
  */
 export async function fetchJson(url: string | URL, options: FetchJsonOptions): Promise<unknown> {
-  const { text } = await fetchBounded(url, options);
-  return parseJsonText(text, displayUrlOf(url));
+  const target = parseHttpUrl(url);
+  // Parsed inside the recorded call: a body that is not JSON is a failed fetch.
+  const { json } = await recorded(target, options, async () => {
+    const response = await sendBounded(target, options);
+    return { status: response.status, json: parseJsonText(response.text, displayUrl(target)) };
+  });
+  return json;
 }
 
 /**
@@ -185,14 +213,6 @@ export function parseJsonText(text: string, shownUrl: string): unknown {
   } catch {
     // The parser's message quotes the body; keep it out.
     throw new FetchError('invalid_json', shownUrl, 'body is not valid JSON');
-  }
-}
-
-function displayUrlOf(url: string | URL): string {
-  try {
-    return displayUrl(new URL(url));
-  } catch {
-    return '<invalid>';
   }
 }
 

@@ -1,7 +1,5 @@
-/**
- * The verifier composes the stages of ARCHITECTURE.md (one folder each) and keeps the fast path
- * synchronous: a bearer JWT whose keys are at hand, with no `validate`, is judged without an `await`.
- */
+// The verifier composes the stages of ARCHITECTURE.md (one folder each) and keeps the fast path
+// synchronous: a bearer JWT whose keys are at hand, with no `validate`, is judged without an `await`.
 import { EventEmitter } from 'node:events';
 import { withServerBinding } from './binding/server-binding.js';
 import { SenderBinding, dpopResponseHeaders } from './binding/sender-binding.js';

@@ -227,7 +227,7 @@ describe('events: token_rejected', () => {
         ? ['code', 'configuredIssuers', 'issuer', 'reason', 'status', 'tokenIssuer']
         : ['code', 'issuer', 'reason', 'status'],
     );
-    if (reason === 'invalid_issuer') expect((event as { configuredIssuers?: unknown }).configuredIssuers).toEqual([issuer.issuer]);
+    if (reason === 'invalid_issuer') expect((event as { configuredIssuers?: unknown }).configuredIssuers).toEqual([issuer.url]);
     expect(event.status).toBe(c.status);
     expect(event.code).toBe((thrown as { code: string }).code);
     const stats = verifier.stats();

@@ -258,6 +258,15 @@ beforeAll(async () => {
   for (const dep of NEXT_APP_DEPENDENCIES) pin(dep, 'web', true);
   // The README snippets import these too (the Redis README's ioredis wrapper).
   pin('ioredis', 'redis', true);
+  // And the OpenTelemetry set-up (core and root READMEs): the SDK 2.x / instrumentation 0.223 line, which
+  // runs on Node 20 (instrumentation-express 0.72 and the SDK 3.x need Node 22), next to the workspace's.
+  for (const dep of ['@opentelemetry/sdk-metrics', '@opentelemetry/instrumentation-http']) pin(dep, 'core', true);
+  Object.assign(dependencies, {
+    '@opentelemetry/sdk-node': '~0.223.0',
+    '@opentelemetry/exporter-trace-otlp-http': '~0.223.0',
+    '@opentelemetry/exporter-metrics-otlp-http': '~0.223.0',
+    '@opentelemetry/instrumentation-express': '~0.71.0',
+  });
   const compilers = Object.fromEntries(Object.values(COMPILERS).map((spec) => [spec.split('@npm:')[0]!, `npm:${spec.split('@npm:')[1]!}`]));
   writeFileSync(
     join(project, 'package.json'),

@@ -95,7 +95,8 @@ describe('requireAuth: error flow', () => {
     expect(response.headers.get('www-authenticate')).toContain(`resource_metadata="${METADATA}"`);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(Object.keys((await response.json()) as object).sort()).toEqual(['error', 'error_description']);
+    // No credential: no error code in the challenge (RFC 6750 §3.1), and none in the body.
+    expect(await response.json()).toEqual({ error_description: 'authentication required' });
   });
 
   it('403 insufficient_scope from requireScopes and requireAnyScope', async () => {

@@ -131,7 +131,7 @@ describe.each(PLATFORMS)("Nest's pipeline on $name", (platform) => {
     const withFilter = await send(filtered.url, request);
     const after = await settledPipelines();
     expect(expected.status).toBeGreaterThanOrEqual(400);
-    expect(JSON.parse(expected.body)).toHaveProperty('error');
+    expect(JSON.parse(expected.body)).toHaveProperty('error_description');
     expect(comparable(withFilter)).toEqual(comparable(expected));
     expect(after.started - before.started).toBe(2);
     expect(after.settled - before.settled).toBe(2);

@@ -8,7 +8,8 @@ import { sendJson } from '../http-io.js';
 import { KeyRing, keyTypeOf } from '../keys.js';
 import { mintToken } from '../mint.js';
 import type { FaultMode, FaultModeOptions, MintAlgorithm, MintOptions } from '../types.js';
-import { DIALECTS, PROVIDER_PROFILES, defaultIdentifiers } from './dialects.js';
+import { DIALECTS } from './dialect-table.js';
+import { PROVIDER_PROFILES, defaultIdentifiers } from './dialects.js';
 import type { DialectContext, ProfilePresetOptions, ProviderProfile } from './dialects.js';
 
 /**

@@ -31,6 +31,7 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/binaries.js';
+import { OPTION_ERROR_SNIPPETS, errorsByFile } from '../helpers/option-errors.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
@@ -351,6 +352,11 @@ beforeAll(async () => {
     writeFileSync(join(dir, 'types-check', 'all.ts'), imports);
     writeFileSync(join(dir, 'tsconfig.types.json'), JSON.stringify({ compilerOptions: typesOptions, files: ['types-check/all.ts'] }, null, 2));
   }
+  // Issue 20 item 4: mistakes in options, each in its own file, reported by name by every compiler.
+  mkdirSync(join(project, 'option-errors'), { recursive: true });
+  for (const { file, code } of OPTION_ERROR_SNIPPETS) writeFileSync(join(project, 'option-errors', file), code);
+  const optionErrorFiles = OPTION_ERROR_SNIPPETS.map(({ file }) => `option-errors/${file}`);
+  writeFileSync(join(project, 'tsconfig.option-errors.json'), JSON.stringify({ compilerOptions: { ...typesOptions, skipLibCheck: true }, files: optionErrorFiles }, null, 2));
   cpSync(join(FIXTURES, 'next-app'), join(project, 'next-app'), { recursive: true });
 }, 420_000);
 
@@ -427,6 +433,20 @@ describe('the packed packages, installed with npm outside the workspace', () => 
       const newestTypes = JSON.parse(readFileSync(join(nodeLatest, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string };
       const label = (types: string): string => `typescript ${installed.version}, @types/node ${types}`;
       expect({ [label('20')]: ownErrors(node20!), [label(newestTypes.version)]: ownErrors(newest!) }).toEqual({ [label('20')]: [], [label(newestTypes.version)]: [] });
+    },
+    240_000,
+  );
+
+  it.each(['5.8', '5.9', '7.x'] as const)(
+    'with TypeScript %s, a misspelt option and a missing audience (createVerifier, requireAuth) are errors that name them',
+    async (version) => {
+      const tsc = version === '5.9' ? TSC : join(project, 'node_modules', COMPILERS[version].split('@npm:')[0]!, 'bin', 'tsc');
+      const result = await run(process.execPath, [tsc, '-p', 'tsconfig.option-errors.json', '--pretty', 'false'], project, 200_000);
+      const errors = errorsByFile(result.stdout + result.stderr);
+      for (const { file, names } of OPTION_ERROR_SNIPPETS) {
+        expect(errors[file] ?? `${file}: no error\n${result.stdout}`, file).toContain(`'${names}'`);
+        expect(errors[file], file).not.toMatch(/IssuerConfigWithAudience/);
+      }
     },
     240_000,
   );

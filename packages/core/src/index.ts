@@ -28,6 +28,7 @@ export type {
   SymmetricAlgorithm,
 } from './types.js';
 export { createVerifier } from './verifier.js';
+export type { VerifierInput, IssuerOption, AudienceRequirement } from './verifier-input.js';
 export { MAX_REPORTED_ISSUER_LENGTH } from './observability/events.js';
 export { rejectUnknownKeys } from './lib/known-keys.js';
 export { VERIFIER_OPTION_KEYS, ISSUER_OPTION_KEYS } from './options.js';

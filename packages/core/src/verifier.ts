@@ -21,6 +21,7 @@ import type { VerifierEvents, VerifierStats } from './observability/events.js';
 import { verifierStats } from './observability/stats.js';
 import { Recorder } from './observability/recorder.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
+import type { IssuerOption, ResourceMetadataOptions, VerifierInput } from './verifier-input.js';
 import { credentialScheme, requestCredential, type Credential, type CredentialOptions } from './request/credential.js';
 import { createIssuers, readyIssuers, type IssuerRuntime, type Issuers } from './routing/issuers.js';
 import { introspectsJwts, issuerOf, parseOrOpaque, unknownIssuer } from './routing/route.js';
@@ -244,6 +245,6 @@ class JwtVerifier<C extends object> extends EventEmitter<VerifierEvents> impleme
  * console.log(auth.subject, auth.scopes);
  * ```
  */
-export function createVerifier<C extends object = JwtClaims>(options: VerifierOptions<C>): Verifier<C> {
-  return new JwtVerifier<C>(resolveOptions(options));
+export function createVerifier<C extends object = JwtClaims, const I extends IssuerOption = IssuerOption, R extends ResourceMetadataOptions | undefined = undefined>(options: VerifierInput<C, I, R>): Verifier<C> {
+  return new JwtVerifier<C>(resolveOptions(options as unknown as VerifierOptions<C>));
 }

@@ -183,7 +183,8 @@ describe('a verifier with resourceMetadata', () => {
     const error = await refusal(plain.verify({ method: 'GET', url: '/', headers: {} }));
     expect(error.headers['WWW-Authenticate']).toBe('Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     plain.close();
-    expect(() => createVerifier({ issuer: issuer.url } as never)).toThrow(/"audience" is required/);
+    // @ts-expect-error audience is required, and named
+    expect(() => createVerifier({ issuer: issuer.url })).toThrow(/"audience" is required/);
   });
 
   it('an explicit audience wins over resource', async () => {

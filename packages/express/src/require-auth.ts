@@ -12,6 +12,9 @@ import {
   type JwtClaims,
   type Verifier,
   type VerifierOptions,
+  type VerifierInput,
+  type IssuerOption,
+  type ResourceMetadataOptions,
 } from '@portcullis/core';
 import { refuse, setAuthState, type AuthState, type Middleware } from './auth-state.js';
 import { requestTarget } from './resource-metadata.js';
@@ -97,6 +100,11 @@ export interface AuthMiddleware<C extends object = JwtClaims> extends Middleware
  * });
  * ```
  */
+export function requireAuth<
+  C extends object = JwtClaims,
+  const I extends IssuerOption = IssuerOption,
+  R extends ResourceMetadataOptions | undefined = undefined,
+>(optionsOrVerifier: VerifierInput<C, I, R> | Verifier<C>, options?: RequireAuthOptions): AuthMiddleware<C>;
 export function requireAuth<C extends object = JwtClaims>(
   optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
   options?: RequireAuthOptions,

@@ -58,7 +58,7 @@ function claimsArbitrary(now: number): fc.Arbitrary<Record<string, unknown>> {
     sub: weighted('client-123', fc.constant(ABSENT), odd),
     client_id: weighted('client-123', fc.constant(ABSENT), odd),
     jti: weighted('jti-1', fc.constant(ABSENT), odd),
-    scope: weighted('read write', fc.constantFrom(ABSENT, '', 'read  write', ' read ', 'a:b c/d'), odd),
+    scope: weighted('read write', fc.constantFrom(ABSENT, '', 'read  write', ' read ', 'a:b c/d', ['read', 'write', 'read'], []), odd),
     scp: fc.oneof({ weight: 4, arbitrary: fc.constant(ABSENT) }, { weight: 1, arbitrary: fc.constantFrom('admin', ['admin', 'read'], [], ['a', 1], 5) }),
     permissions: fc.constantFrom(ABSENT, ['x']),
     extra: fc.oneof(fc.constant(ABSENT), fc.jsonValue({ maxDepth: 2 })),
@@ -92,7 +92,11 @@ function violations(claims: Record<string, unknown>, typ: unknown, now: number):
   for (const name of ['nbf', 'iat']) if (claims[name] !== undefined && !isNumericDate(claims[name])) broken.add('invalid_claim');
   if (isNumericDate(claims.nbf) && claims.nbf > now + TOLERANCE) broken.add('not_yet_valid');
   if (isNumericDate(claims.iat) && claims.iat > now + TOLERANCE) broken.add('issued_in_future');
-  for (const name of ['sub', 'client_id', 'jti', 'scope']) if (claims[name] !== undefined && typeof claims[name] !== 'string') broken.add('invalid_claim');
+  for (const name of ['sub', 'client_id', 'jti']) if (claims[name] !== undefined && typeof claims[name] !== 'string') broken.add('invalid_claim');
+  // `scope` as a JSON array of strings is read as its list (Duende, PingFederate); this verifier is not in
+  // strict `tokenType: 'at+jwt'` mode, where only the RFC 9068 string is accepted.
+  const scope = claims.scope;
+  if (scope !== undefined && typeof scope !== 'string' && !(Array.isArray(scope) && scope.every((s) => typeof s === 'string'))) broken.add('invalid_claim');
   const scp = claims.scp;
   if (scp !== undefined && typeof scp !== 'string' && !(Array.isArray(scp) && scp.every((s) => typeof s === 'string'))) broken.add('invalid_claim');
   return broken;
@@ -105,6 +109,7 @@ function expectedScopes(claims: Record<string, unknown>): string[] {
     if (scope !== '' && !found.includes(scope)) found.push(scope);
   };
   if (typeof claims.scope === 'string') claims.scope.split(' ').forEach(add);
+  else if (Array.isArray(claims.scope)) (claims.scope as string[]).forEach(add);
   if (typeof claims.scp === 'string') claims.scp.split(' ').forEach(add);
   else if (Array.isArray(claims.scp)) (claims.scp as unknown[]).forEach((s) => typeof s === 'string' && add(s));
   return found;

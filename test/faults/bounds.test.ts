@@ -28,7 +28,7 @@ const servers: RunningApp[] = [];
 const unhandled = trackUnhandledRejections();
 
 function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
-  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options } as VerifierOptions);
   open.push(verifier);
   return verifier;
 }

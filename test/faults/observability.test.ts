@@ -37,7 +37,7 @@ function observed(options: Partial<VerifierOptions> = {}): { verifier: Verifier;
     jwksUri: issuer.jwksUri,
     ...options,
     jwks: { timeout: 300, errorCooldown: 1_000, cooldown: 2_000, cacheMaxAge: 60_000, staleIfError: 120_000, now: () => clock.now, ...options.jwks },
-  });
+  } as VerifierOptions);
   open.push(verifier);
   const log: EventLog = {
     jwks_fetched: [], jwks_refresh_failed: [], jwks_stale: [], keys_unavailable: [], discovery_failed: [], token_rejected: [],

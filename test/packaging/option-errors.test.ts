@@ -1,6 +1,6 @@
 // Issue 20 item 4, with the workspace's TypeScript (5.9): a misspelt option and a missing `audience`, passed to
-// createVerifier and to Express's requireAuth, are compile errors that name the key. The consumer test runs
-// the same snippets with TypeScript 5.8 and 7.x against the packed packages.
+// createVerifier or to any adapter that takes verifier options, are compile errors that name the key. The
+// consumer test runs the same snippets with TypeScript 5.8, 5.9 and 7.x against the packed packages.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPTION_ERROR_SNIPPETS } from '../helpers/option-errors.js';
 
-// Inside test/, so that @portcullis/core and @portcullis/express resolve to the workspace packages (built dist).
+// Inside test/, so that the @portcullis packages resolve to the workspace packages (built dist).
 const dir = mkdtempSync(join(dirname(fileURLToPath(import.meta.url)), '.option-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -80,8 +80,8 @@ export type IssuerConfigWithAudience = IssuerConfig &
   ({ audience: string | readonly string[] } | { audienceClaim: AudienceClaim });
 
 /**
- * Options of {@link createVerifier}. `audience` is required (RFC 9068 §4: a resource server checks
- * `aud`), except when every issuer configuration in `issuer` has its own.
+ * Options of {@link createVerifier}. `audience` is required (RFC 9068 §4: a resource server checks `aud`), except
+ * when every issuer configuration has its own. Keep the member requiring it last: TypeScript 5 and 7 then name it.
  *
  * @example
  * ```ts
@@ -96,12 +96,6 @@ export type IssuerConfigWithAudience = IssuerConfig &
  */
 export type VerifierOptions<C extends object = JwtClaims> =
   | (VerifierCommonOptions<C> & {
-      /** The issuer identifier, or a list of issuer configurations. */
-      issuer: string | IssuerConfig | readonly IssuerConfig[];
-      /** Accepted audiences: the token's `aud` must contain one. */
-      audience: string | readonly string[];
-    })
-  | (VerifierCommonOptions<C> & {
       /** Issuer configurations that each name their own `audience`. */
       issuer: IssuerConfigWithAudience | readonly IssuerConfigWithAudience[];
       /** A default for entries without one; may be left out when every entry has its own. */
@@ -113,6 +107,12 @@ export type VerifierOptions<C extends object = JwtClaims> =
       /** RFC 9728 metadata; without `audience`, tokens must be issued for its `resource` (RFC 8707). */
       resourceMetadata: ResourceMetadataOptions;
       audience?: string | readonly string[] | undefined;
+    })
+  | (VerifierCommonOptions<C> & {
+      /** The issuer identifier, or a list of issuer configurations. */
+      issuer: string | IssuerConfig | readonly IssuerConfig[];
+      /** Accepted audiences: the token's `aud` must contain one. */
+      audience: string | readonly string[];
     });
 
 /** The members of {@link VerifierOptions} besides `issuer` and `audience`. */

@@ -3,7 +3,7 @@
  * object type, so that TypeScript 5 and 7 alike name a misspelt key or a missing `audience`.
  */
 import type { ResourceMetadataOptions } from './metadata/resource-metadata.js';
-import type { IssuerConfig, VerifierCommonOptions } from './options.js';
+import type { IssuerConfig, VerifierCommonOptions, VerifierOptions } from './options.js';
 import type { AudienceClaim } from './routing/issuer-options.js';
 import type { JwtClaims } from './types.js';
 
@@ -16,10 +16,15 @@ export type IssuerOption = string | IssuerConfig | readonly IssuerConfig[];
  * The parameter type of {@link createVerifier} (and of the adapters that take verifier options): one
  * object type, so that a misspelt key is reported by name, with `audience` required (and so reported by
  * name when missing) unless every issuer configuration in `issuer` names its own (`audience` or
- * `audienceClaim`) or `resourceMetadata` is given. `I` and `R` are inferred from the call; with the
- * defaults (explicit claim type, or a value typed {@link VerifierOptions}) only run-time validation applies.
+ * `audienceClaim`) or `resourceMetadata` is given. `I` and `R` are inferred from the call. When they are not
+ * (an explicit claim type, `createVerifier<MyClaims>(…)`), it is the {@link VerifierOptions} union, whose
+ * members are ordered so that TypeScript 5 and 7 both report a missing `audience` by name.
  */
 export type VerifierInput<C extends object = JwtClaims, I extends IssuerOption = IssuerOption, R extends ResourceMetadataOptions | undefined = undefined> =
+  [IssuerOption] extends [I] ? VerifierOptions<C> : InferredVerifierInput<C, I, R>;
+
+/** {@link VerifierInput} once `issuer` (and `resourceMetadata`) are inferred from the call. */
+type InferredVerifierInput<C extends object, I extends IssuerOption, R extends ResourceMetadataOptions | undefined> =
   Omit<VerifierCommonOptions<C>, 'resourceMetadata'> & {
     /** The issuer identifier, or a list of issuer configurations. */
     issuer: I;

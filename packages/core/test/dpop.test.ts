@@ -33,7 +33,7 @@ let key: DpopKey;
 const open: Verifier[] = [];
 
 function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
-  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options } as VerifierOptions);
   open.push(verifier);
   return verifier;
 }

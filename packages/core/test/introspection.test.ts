@@ -51,7 +51,7 @@ function verifierFor(introspection: Partial<IntrospectionOptions> = {}, extra: P
     ],
     audience: issuer.audience,
     ...extra,
-  });
+  } as VerifierOptions);
   open.push(verifier);
   return verifier;
 }

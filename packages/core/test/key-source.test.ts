@@ -26,7 +26,7 @@ type UnavailableEvent = JwksFailureEvent | KeySourceFailureEvent;
 
 /** A verifier whose only key source is `keySource`, with every `keys_unavailable` event collected. */
 function verifierWith(keySource: KeySource, options: Partial<VerifierOptions> = {}): { verifier: Verifier; events: UnavailableEvent[] } {
-  const verifier = createVerifier({ issuer: [{ issuer: issuer.url, keySource }], audience: issuer.audience, ...options });
+  const verifier = createVerifier({ issuer: [{ issuer: issuer.url, keySource }], audience: issuer.audience, ...options } as VerifierOptions);
   open.push(verifier);
   const events: UnavailableEvent[] = [];
   verifier.on('keys_unavailable', (event) => events.push(event));

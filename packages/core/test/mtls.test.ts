@@ -63,7 +63,7 @@ function get(port: number, token: string, tls: { cert?: TestCertificate } | fals
 }
 
 function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
-  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options } as VerifierOptions);
   closers.push(() => Promise.resolve(verifier.close()));
   return verifier;
 }

@@ -6,7 +6,7 @@ let issuer: FakeIssuer;
 const open: Verifier[] = [];
 
 function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
-  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  const verifier = createVerifier({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options } as VerifierOptions);
   open.push(verifier);
   return verifier;
 }

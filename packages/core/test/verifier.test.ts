@@ -21,7 +21,7 @@ let issuer: FakeIssuer;
 const open: Verifier[] = [];
 
 function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
-  const verifier = createVerifier<JwtClaims>({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options });
+  const verifier = createVerifier<JwtClaims>({ issuer: issuer.url, audience: issuer.audience, jwksUri: issuer.jwksUri, ...options } as VerifierOptions);
   open.push(verifier);
   return verifier;
 }

@@ -12,6 +12,9 @@ import {
   type JwtClaims,
   type Verifier,
   type VerifierOptions,
+  type VerifierInput,
+  type IssuerOption,
+  type ResourceMetadataOptions,
 } from '@portcullis/core';
 import { refuse, setAuthState, type AuthState } from './auth-state.js';
 import { requestTarget } from './resource-metadata.js';
@@ -97,16 +100,16 @@ export type AuthMiddleware<E extends AuthEnv<object> | OptionalAuthEnv<object>, 
  * export default app;
  * ```
  */
-export function requireAuth<C extends object = JwtClaims>(
-  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+export function requireAuth<C extends object = JwtClaims, const I extends IssuerOption = IssuerOption, R extends ResourceMetadataOptions | undefined = undefined>(
+  optionsOrVerifier: VerifierInput<C, I, R> | Verifier<C>,
   options: RequireAuthOptions & { optional: true },
 ): AuthMiddleware<OptionalAuthEnv<C>, C>;
-export function requireAuth<C extends object = JwtClaims>(
-  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+export function requireAuth<C extends object = JwtClaims, const I extends IssuerOption = IssuerOption, R extends ResourceMetadataOptions | undefined = undefined>(
+  optionsOrVerifier: VerifierInput<C, I, R> | Verifier<C>,
   options?: RequireAuthOptions & { optional?: false | undefined },
 ): AuthMiddleware<AuthEnv<C>, C>;
-export function requireAuth<C extends object = JwtClaims>(
-  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+export function requireAuth<C extends object = JwtClaims, const I extends IssuerOption = IssuerOption, R extends ResourceMetadataOptions | undefined = undefined>(
+  optionsOrVerifier: VerifierInput<C, I, R> | Verifier<C>,
   options?: RequireAuthOptions,
 ): AuthMiddleware<OptionalAuthEnv<C>, C>;
 export function requireAuth<C extends object = JwtClaims>(

@@ -11,6 +11,9 @@ import {
   type JwtClaims,
   type Verifier,
   type VerifierOptions,
+  type VerifierInput,
+  type IssuerOption,
+  type ResourceMetadataOptions,
 } from '@portcullis/core';
 import type { Context, DefaultState, Middleware, Next } from 'koa';
 import type { KoaAuthOptions } from './options.js';
@@ -58,6 +61,11 @@ export type RequireAuthMiddleware<C extends object = JwtClaims> = Middleware<Def
  * app.use(router.routes());
  * ```
  */
+export function requireAuth<
+  C extends object = JwtClaims,
+  const I extends IssuerOption = IssuerOption,
+  R extends ResourceMetadataOptions | undefined = undefined,
+>(optionsOrVerifier: VerifierInput<C, I, R> | Verifier<C>, options?: KoaAuthOptions): RequireAuthMiddleware<C>;
 export function requireAuth<C extends object = JwtClaims>(
   optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
   options?: KoaAuthOptions,

@@ -24,6 +24,8 @@ import {
   type ResourceMetadataOptions,
   type Verifier,
   type VerifierOptions,
+  type VerifierInput,
+  type IssuerOption,
 } from '@portcullis/core';
 import { toAuthInfo } from './auth-info.js';
 
@@ -142,6 +144,11 @@ export function resourceMetadataHandler(source: Verifier<object> | ResourceMetad
  * app.post('/mcp', (req, res) => transport.handleRequest(req, res, req.body));
  * ```
  */
+export function requireMcpAuth<
+  C extends object = JwtClaims,
+  const I extends IssuerOption = IssuerOption,
+  R extends ResourceMetadataOptions | undefined = undefined,
+>(optionsOrVerifier: VerifierInput<C, I, R> | Verifier<C>, options?: McpAuthOptions): McpAuthMiddleware<C>;
 export function requireMcpAuth<C extends object = JwtClaims>(
   optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
   options?: McpAuthOptions,

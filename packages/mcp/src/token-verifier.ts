@@ -8,7 +8,7 @@ import {
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { isAuthError, resolveVerifier, type JwtClaims, type Verifier, type VerifierOptions } from '@portcullis/core';
+import { isAuthError, resolveVerifier, type JwtClaims, type Verifier, type VerifierOptions, type VerifierInput, type IssuerOption, type ResourceMetadataOptions } from '@portcullis/core';
 import { toAuthInfo } from './auth-info.js';
 
 /**
@@ -44,6 +44,11 @@ export interface McpTokenVerifier<C extends object = JwtClaims> extends OAuthTok
  * }));
  * ```
  */
+export function mcpTokenVerifier<
+  C extends object = JwtClaims,
+  const I extends IssuerOption = IssuerOption,
+  R extends ResourceMetadataOptions | undefined = undefined,
+>(optionsOrVerifier: VerifierInput<C, I, R> | Verifier<C>): McpTokenVerifier<C>;
 export function mcpTokenVerifier<C extends object = JwtClaims>(optionsOrVerifier: VerifierOptions<C> | Verifier<C>): McpTokenVerifier<C> {
   const { verifier } = resolveVerifier<C>(optionsOrVerifier);
   const resource = verifier.resourceMetadata?.resource;

@@ -10,6 +10,9 @@ import {
   type JwtClaims,
   type Verifier,
   type VerifierOptions,
+  type VerifierInput,
+  type IssuerOption,
+  type ResourceMetadataOptions,
 } from '@portcullis/core';
 import { judge } from './authenticate.js';
 import { metadataAnswerFor } from './resource-metadata.js';
@@ -56,18 +59,18 @@ export interface AuthenticatedHandler<A extends unknown[], R extends Request = R
  * });
  * ```
  */
-export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request>(
-  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request, const I extends IssuerOption = IssuerOption, M extends ResourceMetadataOptions | undefined = undefined>(
+  optionsOrVerifier: VerifierInput<C, I, M> | Verifier<C>,
   handler: (request: R, auth: AccessToken<C> | undefined, ...rest: A) => Response | Promise<Response>,
   options: RouteOptions & { optional: true },
 ): AuthenticatedHandler<A, R, C>;
-export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request>(
-  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request, const I extends IssuerOption = IssuerOption, M extends ResourceMetadataOptions | undefined = undefined>(
+  optionsOrVerifier: VerifierInput<C, I, M> | Verifier<C>,
   handler: (request: R, auth: AccessToken<C>, ...rest: A) => Response | Promise<Response>,
   options?: RouteOptions & { optional?: false | undefined },
 ): AuthenticatedHandler<A, R, C>;
-export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request>(
-  optionsOrVerifier: VerifierOptions<C> | Verifier<C>,
+export function withAuth<C extends object = JwtClaims, A extends unknown[] = [], R extends Request = Request, const I extends IssuerOption = IssuerOption, M extends ResourceMetadataOptions | undefined = undefined>(
+  optionsOrVerifier: VerifierInput<C, I, M> | Verifier<C>,
   handler: (request: R, auth: AccessToken<C> | undefined, ...rest: A) => Response | Promise<Response>,
   options?: RouteOptions,
 ): AuthenticatedHandler<A, R, C>;

@@ -438,7 +438,7 @@ describe('the packed packages, installed with npm outside the workspace', () => 
   );
 
   it.each(['5.8', '5.9', '7.x'] as const)(
-    'with TypeScript %s, a misspelt option and a missing audience (createVerifier, requireAuth) are errors that name them',
+    'with TypeScript %s, a misspelt option and a missing audience, at every entry point that takes verifier options, are errors that name them',
     async (version) => {
       const tsc = version === '5.9' ? TSC : join(project, 'node_modules', COMPILERS[version].split('@npm:')[0]!, 'bin', 'tsc');
       const result = await run(process.execPath, [tsc, '-p', 'tsconfig.option-errors.json', '--pretty', 'false'], project, 200_000);
